@@ -1,0 +1,7 @@
+export * from './hooks.js'
+export * from './manifest/formats.js'
+export * from './manifest/schema.js'
+export * from './providers.js'
+export * from './rootfs/steps.js'
+export * from './unit/directives.js'
+export * from './unit/fragment.js'

@@ -1,0 +1,31 @@
+import type {Manifest} from '../manifest/schema.js'
+import type {AppView, HostView, RuntimeContext} from '../providers.js'
+
+/** Helpers for plugin authors' tests: frozen contexts like the ones the host hands to providers. */
+
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+  }
+  return value
+}
+
+export function testHost(root = '/'): HostView {
+  const base = root.replace(/\/$/, '')
+  return deepFreeze({
+    arch: 'x86_64',
+    paths: {root, runtimes: `${base}/opt/niso/runtimes`, packages: `${base}/opt/niso/packages`},
+  })
+}
+
+export function testApp(
+  manifest: Manifest,
+  dir = `/opt/niso/packages/${manifest.package.name}/${manifest.package.version}`,
+): AppView {
+  return deepFreeze({name: manifest.package.name, version: manifest.package.version, dir, manifest})
+}
+
+export function runtimeContext(manifest: Manifest, runtime: {id: string; version: string}): RuntimeContext {
+  return deepFreeze({app: testApp(manifest), runtime, host: testHost()})
+}

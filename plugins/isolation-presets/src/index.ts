@@ -1,0 +1,3 @@
+import type {IsolationPreset} from '@niso/plugin-sdk'
+
+export const presets: IsolationPreset[] = []

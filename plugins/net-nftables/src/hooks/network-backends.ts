@@ -1,0 +1,5 @@
+import {defineNetworkBackendsHook} from '@niso/plugin-sdk'
+
+import {backends} from '../index.js'
+
+export default defineNetworkBackendsHook(backends)

@@ -1,0 +1,3 @@
+import type {NetworkBackend} from '@niso/plugin-sdk'
+
+export const backends: NetworkBackend[] = []

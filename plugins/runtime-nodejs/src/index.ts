@@ -1,0 +1,3 @@
+import type {RuntimeProvider} from '@niso/plugin-sdk'
+
+export const runtimes: RuntimeProvider[] = []

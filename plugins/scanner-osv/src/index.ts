@@ -1,0 +1,3 @@
+import type {Scanner} from '@niso/plugin-sdk'
+
+export const scanners: Scanner[] = []

