@@ -13,14 +13,20 @@ describe('parseManifest', () => {
   })
 
   it('names file:line:column on malformed TOML', () => {
-    assert.throws(() => parseManifest(`${ok}[binary\n`, 'app/manifest.toml'), (e: Error) => {
-      assert.match(e.message, /^app\/manifest.toml:4:\d+: /)
-      return true
-    })
+    assert.throws(
+      () => parseManifest(`${ok}[binary\n`, 'app/manifest.toml'),
+      (e: Error) => {
+        assert.match(e.message, /^app\/manifest.toml:4:\d+: /)
+        return true
+      },
+    )
   })
 
   it('names an unknown key by its path', () => {
-    assert.throws(() => parseManifest(`${ok}[service]\nrestrat = "always"\n`), /manifest.toml: unknown key "service.restrat"/)
+    assert.throws(
+      () => parseManifest(`${ok}[service]\nrestrat = "always"\n`),
+      /manifest.toml: unknown key "service.restrat"/,
+    )
   })
 
   it('names the field and what was expected', () => {

@@ -1,5 +1,8 @@
 import type {Manifest} from '../manifest/schema.js'
 import type {AppView, HostView, RuntimeContext} from '../providers.js'
+import {type FakeHostOptions, fakeProbe} from './probe.js'
+
+export {FAKE_GLIBC_CLOSURE, type FakeHostOptions, type FakeRuntime, fakeProbe} from './probe.js'
 
 /** Helpers for plugin authors' tests: frozen contexts like the ones the host hands to providers. */
 
@@ -11,11 +14,14 @@ export function deepFreeze<T>(value: T): T {
   return value
 }
 
-export function testHost(root = '/'): HostView {
+/** A frozen host view rooted at `root`, whose probe answers from `options` (see fakeProbe). */
+export function testHost(root = '/', options: FakeHostOptions = {}): HostView {
   const base = root.replace(/\/$/, '')
+  const runtimes = `${base}/opt/niso/runtimes`
   return deepFreeze({
     arch: 'x86_64',
-    paths: {root, runtimes: `${base}/opt/niso/runtimes`, packages: `${base}/opt/niso/packages`},
+    paths: {root, runtimes, packages: `${base}/opt/niso/packages`},
+    probe: fakeProbe(runtimes, options),
   })
 }
 
@@ -26,6 +32,10 @@ export function testApp(
   return deepFreeze({name: manifest.package.name, version: manifest.package.version, dir, manifest})
 }
 
-export function runtimeContext(manifest: Manifest, runtime: {id: string; version: string}): RuntimeContext {
-  return deepFreeze({app: testApp(manifest), runtime, host: testHost()})
+export function runtimeContext(
+  manifest: Manifest,
+  runtime: {id: string; version: string},
+  host: HostView = testHost(),
+): RuntimeContext {
+  return deepFreeze({app: testApp(manifest), runtime, host})
 }

@@ -119,7 +119,8 @@ export const DIRECTIVES = {
   KeyringMode: {section: 'Service', kind: 'restrict', lattice: ['inherit', 'shared', 'private']},
   CapabilityBoundingSet: {section: 'Service', kind: 'intersect', list: true, joined: true},
   AmbientCapabilities: {section: 'Service', kind: 'intersect', list: true, joined: true},
-  SystemCallFilter: {section: 'Service', kind: 'append', list: true, joined: true},
+  // One line per value: a line starting with "~" is a deny list, so lines cannot be joined.
+  SystemCallFilter: {section: 'Service', kind: 'append', list: true},
   SystemCallErrorNumber: {section: 'Service', kind: 'override'},
   SystemCallArchitectures: {section: 'Service', kind: 'override'},
   RestrictAddressFamilies: {section: 'Service', kind: 'intersect', list: true, joined: true},

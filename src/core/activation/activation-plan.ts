@@ -1,0 +1,45 @@
+import type {Relaxation} from '@niso/plugin-sdk'
+
+import type {ProbeSpec} from '../health/probe-spec.js'
+import type {RootfsLayout} from './rootfs-layout.js'
+
+/**
+ * Everything `niso activate` will do for one app version, computed without touching the system.
+ * `--dry-run` prints it; apply executes it; it is saved as plan.json in the version directory so
+ * rollback, health checks, hooks and `niso exec` use exactly what was activated.
+ */
+export interface ActivationPlan {
+  readonly app: string
+  readonly version: string
+  /** Installed package payload on the host, bound read-only at /app. */
+  readonly packageDir: string
+  readonly unitName: string
+  /** The rendered main unit. */
+  readonly unitText: string
+  readonly health?: {
+    readonly spec: ProbeSpec
+    readonly timerText: string
+    readonly serviceText: string
+    /** Manifest hook run after `retries` failed checks, before the restart (path inside /app). */
+    readonly onUnhealthy?: string
+  }
+  readonly rootfs: RootfsLayout
+  /** Manifest hooks, paths relative to the package root (run inside the service's sandbox). */
+  readonly hooks: {
+    readonly preActivate?: string
+    readonly postActivate?: string
+    readonly preDeactivate?: string
+    readonly postDeactivate?: string
+  }
+  /**
+   * `systemd-run -p` properties that reproduce the service's sandbox (RootDirectory, binds,
+   * identity, hardening) for hooks, `niso run` and exec probes.
+   */
+  readonly sandboxProperties: readonly string[]
+  readonly preset: string
+  readonly runtime?: string
+  readonly relaxations: readonly Relaxation[]
+  readonly contributors: readonly string[]
+  readonly labels: Readonly<Record<string, string>>
+  readonly warnings: readonly string[]
+}

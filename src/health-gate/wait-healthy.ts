@@ -1,0 +1,51 @@
+/**
+ * The start gate of a niso service: its unit's `ExecStartPost=` runs this inside the service's
+ * own mount and network namespaces, so the start job completes only when the first probe passes
+ * ("start means healthy"). Self-contained on purpose (node built-ins only): it is bound read-only
+ * into the service's rootfs together with the node binary that runs it.
+ *
+ * usage: wait-healthy.js BUDGET_MS,POLL_MS,TIMEOUT_MS  http URL | tcp HOST PORT | exec CMD [ARGS…]
+ */
+import {spawn} from 'node:child_process'
+import http from 'node:http'
+import net from 'node:net'
+
+const [gate = '', kind, ...rest] = process.argv.slice(2)
+const [budgetMs = 30_000, pollMs = 500, timeoutMs = 5000] = gate.split(',').map(Number)
+
+function once(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    if (kind === 'http') {
+      const req = http.get(rest[0] ?? '', {timeout: timeoutMs}, (res) => {
+        res.resume()
+        const code = res.statusCode ?? 0
+        resolve(code >= 200 && code < 400 ? undefined : `HTTP ${code}`)
+      })
+      req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)))
+      req.on('error', (e) => resolve(e.message))
+    } else if (kind === 'tcp') {
+      const socket = net.connect({host: rest[0], port: Number(rest[1]), timeout: timeoutMs}, () => {
+        socket.end()
+        resolve(undefined)
+      })
+      socket.on('timeout', () => socket.destroy(new Error(`timed out after ${timeoutMs} ms`)))
+      socket.on('error', (e) => resolve(e.message))
+    } else if (kind === 'exec') {
+      const [cmd = '', ...args] = rest
+      const child = spawn(cmd, args, {stdio: 'ignore', timeout: timeoutMs})
+      child.on('error', (e) => resolve(e.message))
+      child.on('exit', (code) => resolve(code === 0 ? undefined : `exit ${code}`))
+    } else {
+      resolve(`unknown probe kind ${kind}`)
+    }
+  })
+}
+
+const deadline = Date.now() + budgetMs
+let last: string | undefined
+while ((last = await once()) !== undefined && Date.now() + pollMs <= deadline) {
+  await new Promise((r) => setTimeout(r, pollMs))
+}
+if (last === undefined) process.exit(0)
+process.stderr.write(`niso: not healthy after ${Math.round(budgetMs / 1000)}s: ${kind} ${rest.join(' ')}: ${last}\n`)
+process.exit(1)

@@ -1,0 +1,191 @@
+import fs from 'node:fs/promises'
+import path from 'node:path'
+
+import {NisoError} from '../../core/errors.js'
+import {type LdCache, readLdCache} from './ld-cache.js'
+import {type ElfInfo, readElf} from './read-elf.js'
+
+export interface ClosureOptions {
+  /** Leave out libraries that cannot be found instead of failing. */
+  readonly skipMissing?: boolean
+}
+
+interface LoadedObject {
+  readonly path: string
+  readonly info: ElfInfo
+  readonly loader: LoadedObject | undefined
+}
+
+const EM_386 = 3
+const EM_X86_64 = 62
+const EM_AARCH64 = 183
+
+/** The loader's built-in search directories, after the cache (multiarch first, as Debian's glibc). */
+function defaultDirs(info: ElfInfo): string[] {
+  const triplet =
+    info.machine === EM_X86_64
+      ? 'x86_64-linux-gnu'
+      : info.machine === EM_AARCH64
+        ? 'aarch64-linux-gnu'
+        : info.machine === EM_386
+          ? 'i386-linux-gnu'
+          : undefined
+  const multiarch = triplet ? [`/lib/${triplet}`, `/usr/lib/${triplet}`] : []
+  const lib64 = info.bits === 64 ? ['/lib64', '/usr/lib64'] : []
+  return [...multiarch, ...lib64, '/lib', '/usr/lib']
+}
+
+/**
+ * Resolves shared-library closures the way ld.so does, without executing anything: each NEEDED
+ * entry is looked up by soname among objects already loaded, then in DT_RPATH (of the object and
+ * its loaders, when the object has no DT_RUNPATH), DT_RUNPATH, the ld.so cache and the default
+ * directories, accepting only files of the same ELF class and machine. Results are cached per
+ * resolver, so one resolver serves a whole planning run. The loader cache defaults to
+ * /etc/ld.so.cache, read once.
+ */
+export class LibraryResolver {
+  private readonly elfCache = new Map<string, Promise<ElfInfo | undefined>>()
+  private ldCache: Promise<LdCache> | undefined
+  private readonly givenCache: LdCache | undefined
+
+  constructor(options: {cache?: LdCache} = {}) {
+    this.givenCache = options.cache
+  }
+
+  /**
+   * Sorted absolute paths of the loader and every library the given ELF files need (a directory
+   * stands for the ELF files directly inside it), plus the targets of those that are symlinks.
+   */
+  async closure(inputs: readonly string[], options: ClosureOptions = {}): Promise<string[]> {
+    const found = new Set<string>()
+    for (const file of await this.expand(inputs)) {
+      const info = await this.elf(file)
+      if (!info?.dynamic) continue
+      for (const p of await this.closureOf(file, info, options)) found.add(p)
+    }
+    const withTargets = new Set<string>()
+    for (const p of found) for (const q of await symlinkChain(p)) withTargets.add(q)
+    return [...withTargets].sort()
+  }
+
+  private async closureOf(file: string, info: ElfInfo, options: ClosureOptions): Promise<string[]> {
+    const result: string[] = []
+    const loaded = new Map<string, string>()
+    if (info.interpreter) {
+      const interp = info.interpreter
+      const interpInfo = await this.elf(interp).catch(() => undefined)
+      if (!interpInfo) {
+        if (options.skipMissing) return []
+        throw new NisoError('E_LIBRARY_MISSING', `${file}: its dynamic loader ${interp} does not exist on this host`)
+      }
+      result.push(interp)
+      loaded.set(interpInfo.soname ?? path.basename(interp), interp)
+    }
+    const queue: LoadedObject[] = [{path: file, info, loader: undefined}]
+    for (let i = 0; i < queue.length; i++) {
+      const obj = queue[i] as LoadedObject
+      for (const name of obj.info.needed) {
+        if (loaded.has(name)) continue
+        const lib = await this.find(name, obj)
+        if (!lib) {
+          if (options.skipMissing) continue
+          throw new NisoError(
+            'E_LIBRARY_MISSING',
+            `${obj.path}: needs ${name}, which ld.so would not find on this host${obj.path === file ? '' : ` (for ${file})`}`,
+          )
+        }
+        loaded.set(name, lib.path)
+        if (lib.info.soname) loaded.set(lib.info.soname, lib.path)
+        result.push(lib.path)
+        queue.push({path: lib.path, info: lib.info, loader: obj})
+      }
+    }
+    return result
+  }
+
+  private async find(name: string, obj: LoadedObject): Promise<{path: string; info: ElfInfo} | undefined> {
+    if (name.includes('/')) return this.accept(path.resolve(name), obj.info)
+    const dirs: string[] = []
+    if (obj.info.runpath.length === 0) {
+      for (let l: LoadedObject | undefined = obj; l; l = l.loader) {
+        if (l.info.runpath.length === 0) dirs.push(...(await expandTokens(l.info.rpath, l.path)))
+      }
+    }
+    dirs.push(...(await expandTokens(obj.info.runpath, obj.path)))
+    for (const dir of dirs) {
+      const hit = await this.accept(path.join(dir, name), obj.info)
+      if (hit) return hit
+    }
+    const entries = (await this.cache()).get(name) ?? []
+    for (const entry of [...entries.filter((e) => !e.hwcaps), ...entries.filter((e) => e.hwcaps)]) {
+      const hit = await this.accept(entry.path, obj.info)
+      if (hit) return hit
+    }
+    for (const dir of defaultDirs(obj.info)) {
+      const hit = await this.accept(path.join(dir, name), obj.info)
+      if (hit) return hit
+    }
+    return undefined
+  }
+
+  private async accept(file: string, like: ElfInfo): Promise<{path: string; info: ElfInfo} | undefined> {
+    const info = await this.elf(file).catch(() => undefined)
+    if (!info || info.bits !== like.bits || info.machine !== like.machine) return undefined
+    return {path: file, info}
+  }
+
+  private elf(file: string): Promise<ElfInfo | undefined> {
+    let hit = this.elfCache.get(file)
+    if (!hit) {
+      hit = fs.stat(file).then((st) => (st.isFile() ? readElf(file) : undefined))
+      this.elfCache.set(file, hit)
+    }
+    return hit
+  }
+
+  private cache(): Promise<LdCache> {
+    this.ldCache ??= this.givenCache ? Promise.resolve(this.givenCache) : readLdCache()
+    return this.ldCache
+  }
+
+  private async expand(inputs: readonly string[]): Promise<string[]> {
+    const files: string[] = []
+    for (const input of inputs) {
+      const abs = path.resolve(input)
+      const st = await fs.stat(abs).catch(() => undefined)
+      if (!st) throw new NisoError('E_LIBRARY_MISSING', `${abs}: no such file`)
+      if (!st.isDirectory()) {
+        files.push(abs)
+        continue
+      }
+      const names = (await fs.readdir(abs)).sort()
+      for (const name of names) {
+        const child = path.join(abs, name)
+        if ((await fs.stat(child).catch(() => undefined))?.isFile()) files.push(child)
+      }
+    }
+    return files
+  }
+}
+
+/** $ORIGIN / ${ORIGIN} become the object's real directory; entries with other tokens are skipped. */
+async function expandTokens(dirs: readonly string[], objectPath: string): Promise<string[]> {
+  if (dirs.length === 0) return []
+  const origin = path.dirname(await fs.realpath(objectPath).catch(() => objectPath))
+  return dirs
+    .map((d) => d.replaceAll('${ORIGIN}', origin).replaceAll('$ORIGIN', origin))
+    .filter((d) => !d.includes('$') && d.startsWith('/'))
+}
+
+/** `p`, then each file-level symlink target in turn (directory symlinks on the way are left alone). */
+async function symlinkChain(p: string): Promise<string[]> {
+  const chain = [p]
+  let current = p
+  for (let hops = 0; hops < 40; hops++) {
+    const st = await fs.lstat(current).catch(() => undefined)
+    if (!st?.isSymbolicLink()) break
+    current = path.resolve(path.dirname(current), await fs.readlink(current))
+    chain.push(current)
+  }
+  return chain
+}
