@@ -59,6 +59,13 @@ export async function applyActivation(
   const undo: Undo[] = []
   const wasRunning = live.active
   try {
+    // Undone last: once files and links are back, reload and bring the previous version back up.
+    undo.push(async () => {
+      await daemonReload()
+      await resetFailed(service.unitName).catch(() => undefined)
+      if (wasRunning) await restart(service.unitName)
+      else await stop(service.unitName).catch(() => undefined)
+    })
     opts.log(`assemble rootfs ${target.root}`)
     undo.push(await writeVersionDir(plan, service, target.dir))
 
@@ -68,10 +75,6 @@ export async function applyActivation(
     undo.push(await swapLink(service.healthServicePath, plan.health ? target.healthServiceFile : undefined))
     undo.push(await swapLink(service.wantsLink, `../${service.unitName}`))
     await daemonReload()
-    undo.push(async () => {
-      await daemonReload()
-      if (wasRunning) await restart(service.unitName).catch(() => undefined)
-    })
 
     if (plan.hooks.preActivate) {
       opts.log(`pre_activate ${plan.hooks.preActivate}`)
@@ -115,7 +118,6 @@ export async function applyActivation(
     })
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => undefined)
-    if (!wasRunning) await stop(service.unitName).catch(() => undefined)
     throw error
   }
   await cleanupBackups(target.dir)

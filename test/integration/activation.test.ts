@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {compileC, packApp} from '../helpers/apps.ts'
+import {machineSkipReason, useMachine} from '../helpers/machine.ts'
+
+const manifest = (version: string, extra = '', health = 'http://127.0.0.1:8081/health') => `
+[package]
+name = "it-hello"
+version = "${version}"
+
+[binary]
+entrypoint = "hello-c"
+
+[environment]
+PORT = "8081"
+APP_VERSION = "${version}"
+
+[healthcheck]
+http = "${health}"
+interval = "1s"
+timeout = "1s"
+retries = 2
+${extra}
+`
+
+describe('activation of a compiled app on a real systemd', {skip: machineSkipReason()}, () => {
+  const m = useMachine('it-activate')
+  let pkgs: Record<string, string> = {}
+
+  const mainPid = async (unit = 'niso-it-hello.service') =>
+    Number((await m.exec(['systemctl', 'show', '-p', 'MainPID', '--value', unit])).stdout.trim())
+  const get = async (port = 8081) => m.exec(['curl', '-sS', '--max-time', '3', `http://127.0.0.1:${port}/`])
+
+  it('packs and installs three versions, one of them never healthy', async () => {
+    // Given a compiled HTTP server and three manifests
+    const bin = compileC('examples/hello-c/server.c', m.shareDir, 'hello-c')
+    pkgs = {
+      v1: packApp(m.shareDir, manifest('1.0.0'), bin),
+      v2: packApp(m.shareDir, manifest('2.0.0'), bin),
+      bad: packApp(m.shareDir, manifest('3.0.0', '', 'http://127.0.0.1:8099/health'), bin),
+    }
+    // When each is installed inside the machine
+    for (const file of Object.values(pkgs)) {
+      const r = await m.niso(['install', file])
+      assert.equal(r.code, 0, r.stderr)
+    }
+  })
+
+  it('--dry-run prints the unit and changes nothing', async () => {
+    const r = await m.niso(['activate', 'it-hello', '1.0.0', '--dry-run'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^RootDirectory=\/opt\/niso\/rootfs\/it-hello\/1\.0\.0\/root$/m)
+    assert.match(r.stdout, /^DynamicUser=yes$/m)
+    assert.match(r.stdout, /would \(re\)start niso-it-hello\.service/)
+    const unit = await m.exec(['test', '-e', '/etc/systemd/system/niso-it-hello.service'])
+    assert.notEqual(unit.code, 0, 'dry run wrote a unit file')
+  })
+
+  it('activates v1: healthy, reachable, confined to its rootfs as a dynamic user', async () => {
+    const r = await m.niso(['activate', 'it-hello', '1.0.0'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^Activated it-hello 1\.0\.0 \(niso-it-hello\.service, MainPID \d+, healthy\)$/m)
+    const body = await get()
+    assert.equal(body.code, 0, body.stderr)
+    assert.match(body.stdout, /^hello-c 1\.0\.0 uid=(\d+) /)
+    const uid = Number(/uid=(\d+)/.exec(body.stdout)?.[1])
+    assert.ok(uid >= 61184 && uid <= 65519, `not a dynamic uid: ${uid}`)
+    // The process's root is the assembled rootfs: no host secrets, homes or niso state in it.
+    const pid = await mainPid()
+    for (const p of ['/etc/shadow', '/home/.', '/opt/niso', '/root']) {
+      const seen = await m.exec(['sh', '-c', `ls -A /proc/${pid}/root${p} 2>/dev/null | head -1`])
+      assert.equal(seen.stdout.trim(), '', `${p} is visible inside the service`)
+    }
+    assert.equal((await m.exec(['systemctl', 'is-enabled', 'niso-it-hello.service'])).stdout.trim(), 'enabled')
+    assert.equal((await m.exec(['systemctl', 'is-active', 'niso-it-hello-health.timer'])).stdout.trim(), 'active')
+  })
+
+  it('a second activate of the same version restarts nothing (same MainPID)', async () => {
+    const before = await mainPid()
+    const r = await m.niso(['activate', 'it-hello', '1.0.0'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /already active and running \(MainPID \d+\); nothing restarted/)
+    assert.equal(await mainPid(), before)
+    const forced = await m.niso(['activate', 'it-hello', '1.0.0', '--force'])
+    assert.equal(forced.code, 0, forced.stderr)
+    assert.notEqual(await mainPid(), before)
+  })
+
+  it('activates v2 in place of v1', async () => {
+    const r = await m.niso(['activate', 'it-hello', '2.0.0'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
+    const links = await m.exec([
+      'readlink',
+      '/opt/niso/packages/it-hello/current',
+      '/opt/niso/packages/it-hello/previous',
+    ])
+    assert.deepEqual(links.stdout.trim().split('\n'), ['2.0.0', '1.0.0'])
+  })
+
+  it('a version that never becomes healthy is undone and v2 keeps serving', async () => {
+    const r = await m.niso(['activate', 'it-hello', '3.0.0'])
+    assert.notEqual(r.code, 0)
+    assert.match(
+      r.stderr,
+      /^niso: niso-it-hello\.service \(it-hello 3\.0\.0\) failed to start or never became healthy: /m,
+    )
+    assert.match(r.stderr, /not healthy after \d+s: http http:\/\/127\.0\.0\.1:8099\/health/)
+    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
+    const link = await m.exec(['readlink', '/etc/systemd/system/niso-it-hello.service'])
+    assert.equal(link.stdout.trim(), '/opt/niso/rootfs/it-hello/2.0.0/niso-it-hello.service')
+    assert.equal(
+      (await m.exec(['test', '-e', '/opt/niso/rootfs/it-hello/3.0.0'])).code,
+      1,
+      'failed version dir left behind',
+    )
+  })
+
+  it('memory_max kills a memory hog', async () => {
+    const hog = compileC('test/fixtures/apps/hog.c', m.shareDir, 'hog')
+    const file = packApp(
+      m.shareDir,
+      `[package]\nname = "it-hog"\nversion = "1.0.0"\n[binary]\nentrypoint = "hog"\n[service]\nrestart = "no"\n[isolation.resources]\nmemory_max = "32M"\n`,
+      hog,
+    )
+    assert.equal((await m.niso(['install', file])).code, 0)
+    const r = await m.niso(['activate', 'it-hog'])
+    assert.equal(r.code, 0, r.stderr)
+    // On cgroup v2 systemd reports oom-kill; on a hybrid host's v1 memory controller, a SIGKILL.
+    let state = {Result: '', ExecMainStatus: ''}
+    for (let i = 0; i < 75 && state.Result === ''; i++) {
+      await new Promise((res) => setTimeout(res, 200))
+      const show = await m.exec(['systemctl', 'show', '-p', 'ActiveState,Result,ExecMainStatus', 'niso-it-hog.service'])
+      const p = Object.fromEntries(
+        show.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=', 2)),
+      )
+      if (p.ActiveState === 'failed') state = {Result: p.Result ?? '', ExecMainStatus: p.ExecMainStatus ?? ''}
+    }
+    assert.ok(
+      state.Result === 'oom-kill' || (state.Result === 'signal' && state.ExecMainStatus === '9'),
+      `hog was not killed by the memory limit: ${JSON.stringify(state)}`,
+    )
+    const logs = await m.exec(['journalctl', '-u', 'niso-it-hog.service', '-o', 'cat', '--no-pager'])
+    const peak = Math.max(...[...logs.stdout.matchAll(/hog: (\d+) MiB/g)].map((x) => Number(x[1])))
+    assert.ok(peak < 40, `hog got to ${peak} MiB under a 32M limit`)
+  })
+})
