@@ -13,9 +13,11 @@ const confined: Record<string, string | string[]> = {
   PrivateDevices: 'yes',
   PrivateIPC: 'yes',
   PrivateMounts: 'yes',
+  PrivateUsers: 'yes',
   ProtectSystem: 'strict',
   ProtectHome: 'yes',
   ProtectProc: 'invisible',
+  ProcSubset: 'pid',
   ProtectKernelTunables: 'yes',
   ProtectKernelModules: 'yes',
   ProtectKernelLogs: 'yes',
@@ -31,7 +33,8 @@ const confined: Record<string, string | string[]> = {
   RemoveIPC: 'yes',
   KeyringMode: 'private',
   DevicePolicy: 'closed',
-  UMask: '0027',
+  DeviceAllow: '',
+  UMask: '0077',
   CapabilityBoundingSet: '',
   AmbientCapabilities: '',
   SystemCallArchitectures: 'native',
@@ -101,13 +104,13 @@ export const presets: IsolationPreset[] = [
   definePreset({
     id: 'strict',
     apiVersion: PLUGIN_API_VERSION,
-    description: 'Untrusted code: server plus a user namespace, a narrower syscall filter and umask 0077.',
+    description:
+      'Untrusted code: server plus a private network namespace with no address reachable (until a network backend gives it one), a narrower syscall filter, AF_UNIX and IP only.',
     unit: {
       Service: {
         ...confined,
-        PrivateUsers: 'yes',
-        ProcSubset: 'pid',
-        UMask: '0077',
+        PrivateNetwork: 'yes',
+        IPAddressDeny: 'any',
         SystemCallFilter: [
           '@system-service',
           '~@privileged @resources @mount @debug @module @raw-io @reboot @swap @cpu-emulation @obsolete @clock',
