@@ -16,7 +16,7 @@ export default tseslint.config(
   },
   {
     // Plugins, built-in or third-party, see niso only through the public SDK.
-    files: ['plugins/**/*.ts', 'test/fixtures/plugins/**/*.ts'],
+    files: ['plugins/**/*.ts', 'test/fixtures/plugins/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': [
         'error',
