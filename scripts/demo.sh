@@ -21,7 +21,7 @@ step "niso keygen, pack (signed) and inspect"
 "$niso" keygen --output "$work/keys"
 (cd examples/hello-node && "$niso" pack --sign "$work/keys/niso-signing.key" --output "$work")
 pkg=$(ls "$work"/hello-node-1.0.0-*.niso)
-[ -f dist/commands/inspect.js ] && "$niso" inspect "$pkg"
+"$niso" inspect "$pkg" --verify-key "$work/keys/niso-signing.pub"
 
 step "download Node.js 20 from the npm registry (integrity-checked) into a staging root"
 NISO_ROOT="$work/download" "$niso" runtime install nodejs:20

@@ -142,9 +142,7 @@ const AdoptSchema = {
    * Directories copied alongside. `from` is absolute or starts with "{prefix}/", the parent of the
    * executable's directory once symlinks are resolved (/usr/bin/python3.11 → /usr).
    */
-  trees: v.optional(
-    v.array(v.strictObject({from: v.string(), to: runtimeRelPath, optional: v.optional(v.boolean())})),
-  ),
+  trees: v.optional(v.array(v.strictObject({from: v.string(), to: runtimeRelPath, optional: v.optional(v.boolean())}))),
 }
 
 /**
@@ -165,7 +163,10 @@ export const RuntimeInstallMethodSchema = v.variant('kind', [
   v.strictObject({kind: v.literal('adopt-host'), ...AdoptSchema}),
   v.strictObject({
     kind: v.literal('debian'),
-    packages: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.+-]+$/, 'must be a Debian package name'))), v.minLength(1)),
+    packages: v.pipe(
+      v.array(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9.+-]+$/, 'must be a Debian package name'))),
+      v.minLength(1),
+    ),
     adopt: v.strictObject(AdoptSchema),
   }),
 ])

@@ -54,7 +54,17 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
     const phentsize = u16(head, bits === 64 ? 54 : 42)
     const phnum = u16(head, bits === 64 ? 56 : 44)
     if (phnum === 0 || phentsize < (bits === 64 ? 56 : 32)) {
-      return {bits, littleEndian: le, machine, interpreter: undefined, needed: [], soname: undefined, rpath: [], runpath: [], dynamic: false}
+      return {
+        bits,
+        littleEndian: le,
+        machine,
+        interpreter: undefined,
+        needed: [],
+        soname: undefined,
+        rpath: [],
+        runpath: [],
+        dynamic: false,
+      }
     }
     const ph = await readAt(fh, phoff, phentsize * phnum)
     const segments: Segment[] = []
@@ -70,7 +80,17 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
     const interpreter = interp ? cString(await readAt(fh, interp.offset, interp.filesz), 0) : undefined
     const dyn = segments.find((s) => s.type === PT_DYNAMIC)
     if (!dyn) {
-      return {bits, littleEndian: le, machine, interpreter, needed: [], soname: undefined, rpath: [], runpath: [], dynamic: false}
+      return {
+        bits,
+        littleEndian: le,
+        machine,
+        interpreter,
+        needed: [],
+        soname: undefined,
+        rpath: [],
+        runpath: [],
+        dynamic: false,
+      }
     }
     const entries: [number, number][] = []
     const d = await readAt(fh, dyn.offset, dyn.filesz)

@@ -52,7 +52,9 @@ export function fakeProbe(runtimesDir: string, options: FakeHostOptions = {}): H
       return executables[name]
     },
     async installedRuntimes(id: string) {
-      return installed.filter((r) => r.id === id).sort((a, b) => b.version.localeCompare(a.version, 'en', {numeric: true}))
+      return installed
+        .filter((r) => r.id === id)
+        .sort((a, b) => b.version.localeCompare(a.version, 'en', {numeric: true}))
     },
     async exists(path: string) {
       return files.has(path) || installed.some((r) => path === r.dir || path.startsWith(`${r.dir}/`))
