@@ -47,8 +47,8 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
     const plan = await planPack(request)
     for (const warning of plan.warnings) this.warnLine(warning)
     if (flags.list) {
-      const files = ['manifest.toml', ...plan.entries.filter((e) => e.kind !== 'dir').map((e) => e.path)].sort(
-        (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)),
+      const files = ['manifest.toml', ...plan.entries.filter((e) => e.kind !== 'dir').map((e) => e.path)].sort((a, b) =>
+        Buffer.compare(Buffer.from(a), Buffer.from(b)),
       )
       if (!this.jsonEnabled()) for (const f of files) this.log(f)
       return {name: plan.manifest.package.name, version: plan.manifest.package.version, arch: plan.arch, files}

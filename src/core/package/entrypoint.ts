@@ -17,7 +17,10 @@ export function entrypointFile(manifest: Manifest): string | undefined {
 
 /** "./scripts//run.sh" → "scripts/run.sh": the form paths take inside the archive. */
 export function normalizePackagePath(p: string): string {
-  return path.posix.normalize(p).replace(/^(?:\.\/)+/, '').replace(/\/$/, '')
+  return path.posix
+    .normalize(p)
+    .replace(/^(?:\.\/)+/, '')
+    .replace(/\/$/, '')
 }
 
 /** Where `niso pack --binary PATH` puts the binary: the package file the entrypoint names. */

@@ -152,7 +152,11 @@ export class FileSelector {
   }
 }
 
-export function selectFiles(walked: readonly SourceEntry[], rules: SelectionRules, extra: readonly string[] = []): Selection {
+export function selectFiles(
+  walked: readonly SourceEntry[],
+  rules: SelectionRules,
+  extra: readonly string[] = [],
+): Selection {
   return new FileSelector(rules).select(walked, extra)
 }
 
@@ -201,4 +205,3 @@ function parentOf(p: string): string {
   const i = p.lastIndexOf('/')
   return i === -1 ? '' : p.slice(0, i)
 }
-

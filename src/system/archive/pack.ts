@@ -106,7 +106,8 @@ export async function planPack(req: PackRequest): Promise<PackPlan> {
   const walked = walkSource(req.dir, selector)
 
   let binary: {target: string; source: string} | undefined
-  if (req.binary !== undefined) binary = {target: binaryTarget(manifest, MANIFEST_ENTRY), source: checkBinary(req.binary)}
+  if (req.binary !== undefined)
+    binary = {target: binaryTarget(manifest, MANIFEST_ENTRY), source: checkBinary(req.binary)}
   const selection = selector.select(walked, binary ? [binary.target] : [])
 
   const entries = new Map<string, PackEntry>()
@@ -124,11 +125,7 @@ export async function planPack(req: PackRequest): Promise<PackPlan> {
     }
   }
   const sorted = sortEntries([...entries.values()])
-  checkManifestFiles(
-    packed,
-    new Set(sorted.filter((e) => e.kind !== 'dir').map((e) => e.path)),
-    MANIFEST_ENTRY,
-  )
+  checkManifestFiles(packed, new Set(sorted.filter((e) => e.kind !== 'dir').map((e) => e.path)), MANIFEST_ENTRY)
   return {
     manifest: packed,
     manifestText,
@@ -447,4 +444,3 @@ function syncDir(dir: string): void {
     fs.closeSync(fd)
   }
 }
-
