@@ -1,55 +1,14 @@
-import {Args, Flags} from '@oclif/core'
+import Install from './install.js'
 
-import {NisoCommand} from '../ui/base-command.js'
+export default class Import extends Install {
+  static override summary = 'Import a .niso package exported from another host (the same checks as install).'
 
-export default class Import extends NisoCommand {
-  static override summary =
-    'Import a .niso package (exported by "niso export" elsewhere) into the store, with the same checks as install.'
-
-  static override description = `Checks the signature (keys in /etc/niso/trusted-keys/*.pub are trusted without a flag), every checksum and every entry path, then extracts into a staging directory and moves it into place. Several versions of a package coexist. Installing a version that is already installed is a no-op when the content is the same and refused when it differs.
-
-Trust: a signature that does not verify is always refused. When any trusted key or --verify-key is configured, an unsigned package, or one signed by another key, is refused unless --allow-unsigned; with no key configured an unsigned package installs with a warning.`
+  static override description = `The counterpart of \`niso export\`: verifies the package exactly as \`niso install\` does (signature and trust, checksums, entry paths, size limits) and installs it.`
 
   static override examples = [
     '<%= config.bin %> import my-api-1.0.0-x86_64.niso',
     '<%= config.bin %> import my-api-1.0.0-x86_64.niso --verify-key ./keys/niso-signing.pub',
   ]
 
-  static override args = {
-    file: Args.string({description: 'the .niso package file', required: true}),
-  }
-
-  static override flags = {
-    'verify-key': Flags.string({
-      description: 'public key (.pub) to trust for this install, on top of the trusted-keys dir',
-      multiple: true,
-      helpValue: 'PUB',
-    }),
-    'allow-unsigned': Flags.boolean({description: 'install unsigned packages, or ones signed by an unknown key'}),
-    'max-size': Flags.string({
-      description: 'refuse packages that unpack to more than this (e.g. 512M, 8G)',
-      default: '4G',
-      helpValue: 'SIZE',
-    }),
-  }
-
-  public async run(): Promise<object> {
-    const {args, flags} = await this.parse(Import)
-    const [{nisoPaths}, {installPackage}, {installOptions}] = await Promise.all([
-      import('../core/paths.js'),
-      import('../system/store/install.js'),
-      import('../system/store/install-flags.js'),
-    ])
-    const result = await installPackage(
-      nisoPaths(),
-      args.file,
-      installOptions(flags, 'import', (m) => this.warnLine(m)),
-    )
-    this.log(
-      result.status === 'installed'
-        ? `Imported ${result.name} ${result.version}`
-        : `${result.name} ${result.version} is already installed (same content); nothing to do`,
-    )
-    return result
-  }
+  protected override readonly verb = {command: 'import', done: 'Imported'} as const
 }

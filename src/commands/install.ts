@@ -32,6 +32,12 @@ Trust: a signature that does not verify is always refused. When any trusted key 
     }),
   }
 
+  /** The verb in messages; `niso import` is this command under another name. */
+  protected readonly verb: {readonly command: 'install' | 'import'; readonly done: string} = {
+    command: 'install',
+    done: 'Installed',
+  }
+
   public async run(): Promise<object> {
     const {args, flags} = await this.parse(Install)
     const [{nisoPaths}, {installPackage}, {installOptions}] = await Promise.all([
@@ -42,11 +48,11 @@ Trust: a signature that does not verify is always refused. When any trusted key 
     const result = await installPackage(
       nisoPaths(),
       args.file,
-      installOptions(flags, 'install', (m) => this.warnLine(m)),
+      installOptions(flags, this.verb.command, (m) => this.warnLine(m)),
     )
     this.log(
       result.status === 'installed'
-        ? `Installed ${result.name} ${result.version}`
+        ? `${this.verb.done} ${result.name} ${result.version}`
         : `${result.name} ${result.version} is already installed (same content); nothing to do`,
     )
     return result
