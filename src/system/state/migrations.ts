@@ -46,6 +46,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_by_name ON events (name, id);
     `,
   },
+  {
+    version: 2,
+    name: 'health of each service, as recorded by its periodic check',
+    sql: `
+      CREATE TABLE health (
+        service     TEXT PRIMARY KEY,
+        status      TEXT NOT NULL CHECK (status IN ('healthy', 'unhealthy', 'starting')),
+        failures    INTEGER NOT NULL DEFAULT 0,  -- consecutive failed probes
+        last_check  TEXT NOT NULL,               -- ISO 8601, UTC
+        last_detail TEXT NOT NULL DEFAULT ''
+      );
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0
