@@ -117,6 +117,29 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     )
   })
 
+  it('rolls back to v1 with a symlink swap and a restart, and back again', async () => {
+    const r = await m.niso(['rollback', 'it-hello'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout.trim(), 'Rolled back it-hello from 2.0.0 to 1.0.0')
+    assert.match((await get()).stdout, /^hello-c 1\.0\.0 /)
+    const link = await m.exec(['readlink', '/etc/systemd/system/niso-it-hello.service'])
+    assert.equal(link.stdout.trim(), '/opt/niso/rootfs/it-hello/1.0.0/niso-it-hello.service')
+    assert.equal((await m.niso(['rollback', 'it-hello'])).code, 0)
+    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
+  })
+
+  it('deactivates: stopped, disabled, unit and timer gone, versions still installed', async () => {
+    const r = await m.niso(['deactivate', 'it-hello'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^Deactivated it-hello 2\.0\.0 /)
+    assert.notEqual((await get()).code, 0, 'still answering after deactivate')
+    assert.notEqual((await m.exec(['test', '-e', '/etc/systemd/system/niso-it-hello.service'])).code, 0)
+    assert.equal((await m.exec(['systemctl', 'is-active', 'niso-it-hello-health.timer'])).stdout.trim(), 'inactive')
+    const again = await m.niso(['deactivate', 'it-hello'])
+    assert.equal(again.stdout.trim(), 'it-hello is not active; nothing to do')
+    assert.equal((await m.niso(['rollback', 'it-hello'])).code, 1)
+  })
+
   it('memory_max kills a memory hog', async () => {
     const hog = compileC('test/fixtures/apps/hog.c', m.shareDir, 'hog')
     const file = packApp(
