@@ -117,6 +117,24 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     )
   })
 
+  it('status shows live state, health and memory from systemd; logs come from journald', async () => {
+    let st = {status: '', health: '', mainPid: 0, memoryBytes: 0 as number | null, version: ''}
+    for (let i = 0; i < 20 && st.health !== 'healthy'; i++) {
+      await new Promise((res) => setTimeout(res, 250))
+      st = JSON.parse((await m.niso(['status', 'it-hello', '--json'])).stdout) as typeof st
+    }
+    assert.equal(st.version, '2.0.0')
+    assert.equal(st.status, 'active (running)')
+    assert.equal(st.health, 'healthy')
+    assert.equal(st.mainPid, await mainPid())
+    const table = await m.niso(['status'])
+    assert.match(table.stdout, /^NAME +VERSION +STATUS +HEALTH +UPTIME +MEMORY +PID$/m)
+    assert.match(table.stdout, /^it-hello +2\.0\.0 +active \(running\) +healthy /m)
+    const logs = await m.niso(['logs', 'it-hello', '-n', '200'])
+    assert.equal(logs.code, 0)
+    assert.match(logs.stdout, /hello-c listening on :8081/)
+  })
+
   it('rolls back to v1 with a symlink swap and a restart, and back again', async () => {
     const r = await m.niso(['rollback', 'it-hello'])
     assert.equal(r.code, 0, r.stderr)
