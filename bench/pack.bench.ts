@@ -23,13 +23,22 @@ const app = expressAppDir()
 const name = (dir: string) => fs.readdirSync(dir).find((f) => f.endsWith('.niso')) ?? ''
 const pack = runGroup(
   [
-    {name: 'tar -c | zstd -3 (baseline)', command: `tar -C ${q(app)} -cf - . | zstd -3 -q -f -o ${q(path.join(OUT, 'base.tar.zst'))}`},
-    {name: 'niso pack', command: `cd ${q(app)} && ${q(NISO)} pack --output ${q(path.join(OUT, 'niso'))}`, before: `rm -rf ${q(path.join(OUT, 'niso'))} && mkdir -p ${q(path.join(OUT, 'niso'))}`},
+    {
+      name: 'tar -c | zstd -3 (baseline)',
+      command: `tar -C ${q(app)} -cf - . | zstd -3 -q -f -o ${q(path.join(OUT, 'base.tar.zst'))}`,
+    },
+    {
+      name: 'niso pack',
+      command: `cd ${q(app)} && ${q(NISO)} pack --output ${q(path.join(OUT, 'niso'))}`,
+      before: `rm -rf ${q(path.join(OUT, 'niso'))} && mkdir -p ${q(path.join(OUT, 'niso'))}`,
+    },
   ],
   ROUNDS,
 )
 printGroup(`pack: express app (${fs.readdirSync(app, {recursive: true}).length} entries)`, pack)
-const sizeRatio = fs.statSync(path.join(OUT, 'niso', name(path.join(OUT, 'niso')))).size / fs.statSync(path.join(OUT, 'base.tar.zst')).size
+const sizeRatio =
+  fs.statSync(path.join(OUT, 'niso', name(path.join(OUT, 'niso')))).size /
+  fs.statSync(path.join(OUT, 'base.tar.zst')).size
 gate(check('pack time ratio vs tar|zstd -3 (target 1.5)', pack[1]?.ratio ?? Infinity, 2.0))
 gate(check('pack size ratio vs tar|zstd -3', sizeRatio, 1.05))
 
@@ -44,8 +53,14 @@ const small = path.join(OUT, 'niso', name(path.join(OUT, 'niso')))
 const large = path.join(bigOut, name(bigOut))
 const inspect = runGroup(
   [
-    {name: `niso inspect small (${(fs.statSync(small).size / 1e6).toFixed(1)} MB)`, command: `${q(NISO)} inspect ${q(small)} >/dev/null`},
-    {name: `niso inspect large (${(fs.statSync(large).size / 1e6).toFixed(0)} MB)`, command: `${q(NISO)} inspect ${q(large)} >/dev/null`},
+    {
+      name: `niso inspect small (${(fs.statSync(small).size / 1e6).toFixed(1)} MB)`,
+      command: `${q(NISO)} inspect ${q(small)} >/dev/null`,
+    },
+    {
+      name: `niso inspect large (${(fs.statSync(large).size / 1e6).toFixed(0)} MB)`,
+      command: `${q(NISO)} inspect ${q(large)} >/dev/null`,
+    },
   ],
   ROUNDS,
 )
