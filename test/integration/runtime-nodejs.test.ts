@@ -86,6 +86,22 @@ describe(
       assert.match(unit.stdout, /^Relaxations=MemoryDenyWriteExecute=no \(V8's JIT/m)
     })
 
+    it('niso exec runs inside the service: its rootfs, its namespaces, its dynamic uid; exit codes pass through', async () => {
+      const pid = (
+        await m.exec(['systemctl', 'show', '-p', 'MainPID', '--value', 'niso-it-node.service'])
+      ).stdout.trim()
+      const uid = /^Uid:\s+(\d+)/m.exec((await m.exec(['cat', `/proc/${pid}/status`])).stdout)?.[1]
+      const script =
+        'const fs = require("fs"); console.log(process.getuid(), process.cwd(), fs.existsSync("/etc/shadow"), fs.existsSync("/opt/niso"))'
+      const r = await m.niso(['exec', 'it-node', '--', '/usr/local/bin/node', '-e', script])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.stdout.trim(), `${uid} /app false false`)
+      assert.equal((await m.niso(['exec', 'it-node', '--', '/usr/local/bin/node', '-e', 'process.exit(3)'])).code, 3)
+      const missing = await m.niso(['exec', 'no-such-app', '--', 'true'])
+      assert.equal(missing.code, 1)
+      assert.match(missing.stderr, /^niso: no-such-app is not running \(niso-no-such-app\.service is inactive\)$/m)
+    })
+
     it('the strict preset refuses the relaxation with a one-line error and changes nothing', async () => {
       const src = path.join(m.shareDir, 'src')
       fs.writeFileSync(path.join(src, 'manifest.toml'), app('strict').replace('1.0.0', '1.1.0'))
