@@ -79,8 +79,16 @@ async function runMethod(
   throw new NisoError('E_RUNTIME_INSTALL', `install method "${method.kind}" is not supported by this niso`)
 }
 
+/** The npm registry this host is configured for (npm's own setting), never a hard-coded host. */
 function registry(): string {
-  const configured = process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY ?? 'https://registry.npmjs.org/'
+  let configured = process.env.npm_config_registry ?? process.env.NPM_CONFIG_REGISTRY
+  if (!configured) {
+    const r = spawnSync('npm', ['config', 'get', 'registry'], {encoding: 'utf8', timeout: 30_000})
+    configured = r.status === 0 ? r.stdout.trim() : ''
+  }
+  if (!configured) {
+    throw new NisoError('E_RUNTIME_DOWNLOAD', 'no npm registry configured: install npm or set npm_config_registry')
+  }
   return configured.endsWith('/') ? configured : `${configured}/`
 }
 
