@@ -31,6 +31,9 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
 
   public async run(): Promise<object> {
     const {flags} = await this.parse(Pack)
+    // The hashing helper thread starts before the heavier modules load, so it is ready in time.
+    const {HashHelper} = await import('../system/archive/hash-helper.js')
+    const helper = flags.list ? undefined : HashHelper.start()
     const [{planPack, writePackage}, {humanSize}] = await Promise.all([
       import('../system/archive/pack.js'),
       import('../core/package/human-size.js'),
@@ -43,6 +46,8 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
       signKey: flags.sign,
       level: flags.level,
       sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
+      listOnly: flags.list,
+      helper,
     }
     const plan = await planPack(request)
     for (const warning of plan.warnings) this.warnLine(warning)

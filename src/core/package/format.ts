@@ -57,7 +57,23 @@ export function isSafeArchivePath(p: string): boolean {
   return parts.every((part) => part !== '' && part !== '.' && part !== '..')
 }
 
-/** Byte-order comparison, independent of locale, used wherever archive order must be stable. */
+/**
+ * Byte-order comparison of the UTF-8 encodings, independent of locale, used wherever archive order
+ * must be stable. Compares UTF-16 code units without encoding (a sort of 5,000 paths allocated
+ * 120,000 buffers before), except that surrogates (code points above U+FFFF) sort after
+ * U+E000..U+FFFF, as their UTF-8 bytes do.
+ */
 export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b))
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i)
+    let y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000
+    }
+    return x - y
+  }
+  return a.length - b.length
 }

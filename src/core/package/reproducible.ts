@@ -1,7 +1,7 @@
 import {NisoError} from '../errors.js'
 
-/** The largest mtime a ustar header holds (11 octal digits). */
-const MAX_TAR_MTIME = 8 ** 11 - 1
+/** The largest mtime niso writes: tar-stream's header encoder truncates mtime to 32 bits (2038). */
+const MAX_TAR_MTIME = 2 ** 31 - 1
 
 /**
  * The mtime every archive entry gets: SOURCE_DATE_EPOCH when set (the reproducible-builds.org

@@ -3,7 +3,7 @@ import path from 'node:path'
 import ignore from 'ignore'
 
 import {NisoError} from '../errors.js'
-import {HEAD_ENTRIES, PACKAGE_EXTENSION} from './format.js'
+import {HEAD_ENTRIES, PACKAGE_EXTENSION, compareBytes} from './format.js'
 
 /**
  * Which files of a source tree go into a package. Pure: it sees paths (from the walk), the
@@ -18,10 +18,10 @@ import {HEAD_ENTRIES, PACKAGE_EXTENSION} from './format.js'
  * - An explicit include wins: when an include entry itself names a path that .nisoignore ignores
  *   (the docs' `node_modules/` in both), that path and everything below it are packed whole.
  *   An include that is not ignored keeps .nisoignore in force inside it (`dist/` minus `*.map`).
- * - Always left out, whatever the rules say: `.git/` at any depth, `*.niso` files, secret keys
- *   named niso-signing.key, the head entries at the root (manifest.toml is packed as the head,
- *   checksums.sha256 and signature.ed25519 are generated), and any `exclude` paths given
- *   (the --sign key file when it lies in the tree).
+ * - Always left out, whatever the rules say: `.git/` at any depth, `*.niso` files (and pack's
+ *   temp files), secret keys named niso-signing.key, the head entries at the root (manifest.toml
+ *   is packed as the head, checksums.sha256 and signature.ed25519 are generated), and any
+ *   `exclude` paths given (the --sign key file when it lies in the tree).
  */
 export type SourceKind = 'file' | 'dir' | 'symlink' | 'other'
 
@@ -54,24 +54,29 @@ export const SECRET_KEY_NAME = 'niso-signing.key'
 
 interface PathState {
   readonly covered: boolean
+  readonly ignored: boolean
   readonly override: boolean
   readonly included: boolean
 }
 
 interface IncludePattern {
   readonly text: string
-  readonly matcher: ignore.Ignore
+  /** Whether the pattern selects `key` ("dir/" for directories) or one of its parents. */
+  readonly covers: (key: string) => boolean
   /** Literal leading path segments, and whether anything after them is a glob. */
   readonly prefix: readonly string[]
   readonly glob: boolean
 }
 
+/** A temp file an interrupted `niso pack` may have left: ".<name>.niso.<pid>.tmp". */
+const PACK_TEMP_RE = /^\..+\.niso\.\d+\.tmp$/
 const GLOB_RE = /[*?[\\]/
-const ROOT: PathState = {covered: true, override: false, included: true}
+const ROOT: PathState = {covered: false, ignored: false, override: false, included: false}
 
 export class FileSelector {
   private readonly patterns: readonly IncludePattern[] | undefined
   private readonly ignored: ignore.Ignore
+  private readonly hasIgnoreRules: boolean
   private readonly exclude: ReadonlySet<string>
   private readonly states = new Map<string, PathState>()
   private readonly matched = new Set<number>()
@@ -79,6 +84,7 @@ export class FileSelector {
   constructor(rules: SelectionRules) {
     this.patterns = rules.include?.map((text) => compileInclude(text))
     this.ignored = ignore({ignorecase: false}).add(rules.ignoreText)
+    this.hasIgnoreRules = rules.ignoreText.split('\n').some((l) => l.trim() !== '' && !l.trimStart().startsWith('#'))
     this.exclude = new Set(rules.exclude ?? [])
   }
 
@@ -124,21 +130,24 @@ export class FileSelector {
     if (known) return known
     const parentPath = parentOf(p)
     const parent = parentPath === '' ? ROOT : this.state(parentPath, true)
-    const ignored = this.ignored.ignores(key)
-    let covered = parent.covered
+    // Both properties pass down a tree (gitignore cannot re-include below an ignored directory,
+    // and an included directory brings all of it), so a parent settles them for its children.
+    // Patterns are still tried below a covered parent when one has matched nothing yet (for the
+    // warning) or when this path is ignored (an explicit include of it would win).
+    const ignored = parent.ignored || (this.hasIgnoreRules && this.ignored.ignores(key))
+    let covered = parent.covered || this.patterns === undefined
     let anchor = false
-    if (this.patterns !== undefined) {
-      covered = false
-      this.patterns.forEach((pattern, i) => {
-        if (!pattern.matcher.ignores(key)) return
-        covered = true
-        this.matched.add(i)
-        if (parentPath === '' || !pattern.matcher.ignores(`${parentPath}/`)) anchor = true
-      })
-    }
+    this.patterns?.forEach((pattern, i) => {
+      if (parent.covered && this.matched.has(i) && !(ignored && !parent.override)) return
+      if (!pattern.covers(key)) return
+      covered = true
+      this.matched.add(i)
+      if (parentPath === '' || !pattern.covers(`${parentPath}/`)) anchor = true
+    })
     const override = parent.override || (anchor && ignored)
-    const state = {covered, override, included: covered && (override || !ignored)}
-    this.states.set(key, state)
+    const state = {covered, ignored, override, included: covered && (override || !ignored)}
+    // Only directories are asked again (as parents); files are looked at once.
+    if (isDir) this.states.set(key, state)
     return state
   }
 
@@ -147,7 +156,7 @@ export class FileSelector {
     if (base === '.git' || p.startsWith('.git/') || p.includes('/.git/')) return true
     if (this.exclude.has(p)) return true
     if (kind === 'dir') return false
-    if (base === SECRET_KEY_NAME || base.endsWith(PACKAGE_EXTENSION)) return true
+    if (base === SECRET_KEY_NAME || base.endsWith(PACKAGE_EXTENSION) || PACK_TEMP_RE.test(base)) return true
     return !p.includes('/') && (HEAD_ENTRIES as readonly string[]).includes(p)
   }
 }
@@ -162,8 +171,8 @@ export function selectFiles(
 
 /** Archive order: byte order of tar names (directories end in "/"), so a directory precedes its contents. */
 export function sortEntries<T extends {readonly path: string; readonly kind: string}>(entries: T[]): T[] {
-  const named = entries.map((e) => ({e, key: Buffer.from(e.kind === 'dir' ? `${e.path}/` : e.path)}))
-  named.sort((a, b) => Buffer.compare(a.key, b.key))
+  const named = entries.map((e) => ({e, key: e.kind === 'dir' ? `${e.path}/` : e.path}))
+  named.sort((a, b) => compareBytes(a.key, b.key))
   return named.map((n) => n.e)
 }
 
@@ -190,15 +199,29 @@ function checkEntry(entry: SourceEntry): void {
 function compileInclude(text: string): IncludePattern {
   let body = text.replace(/^(?:\.\/)+/, '')
   if (body === '' || body === '.' || body === './') body = '**'
-  const escaped = /^[!#]/.test(body) ? `\\${body}` : body
   const segments = body.replace(/\/$/, '').split('/')
   const firstGlob = segments.findIndex((s) => GLOB_RE.test(s))
   return {
     text,
-    matcher: ignore({ignorecase: false}).add(`/${escaped}`),
+    covers: firstGlob === -1 ? literalCovers(body) : globCovers(body),
     prefix: firstGlob === -1 ? segments : segments.slice(0, firstGlob),
     glob: firstGlob !== -1,
   }
+}
+
+/** A plain path: itself (a directory only, with a trailing "/"), and everything below it. */
+function literalCovers(body: string): (key: string) => boolean {
+  const name = body.replace(/\/+$/, '')
+  const dirOnly = body.endsWith('/')
+  const below = `${name}/`
+  return (key) => key.startsWith(below) || (!dirOnly && key === name)
+}
+
+/** A glob, with .gitignore semantics anchored at the package root. */
+function globCovers(body: string): (key: string) => boolean {
+  const escaped = /^[!#]/.test(body) ? `\\${body}` : body
+  const matcher = ignore({ignorecase: false}).add(`/${escaped}`)
+  return (key) => matcher.ignores(key)
 }
 
 function parentOf(p: string): string {

@@ -18,30 +18,42 @@ import {
   packageFileName,
   renderChecksums,
 } from '../../core/package/format.js'
-import {archiveMtime, normalizedMode} from '../../core/package/reproducible.js'
+import {archiveMtime} from '../../core/package/reproducible.js'
 import {FileSelector, type SourceEntry, sortEntries} from '../../core/package/select-files.js'
 import {type SecretKey, signMessage} from '../../core/package/signing.js'
 import {readSecretKey} from '../keys.js'
+import {
+  BLOCK_ENTRIES,
+  type PackEntry,
+  type PassOneJob,
+  blockCount,
+  drainBlocks,
+  newPassOneJob,
+  openEntry,
+  readExactly,
+  writeHeader,
+} from './hash-blocks.js'
+import {HashHelper} from './hash-helper.js'
+import {END_OF_ARCHIVE, SlabWriter, headerBytes, paddingOf} from './tar-writer.js'
 import {walkTree} from './walk.js'
-import {END_OF_ARCHIVE, SlabWriter, type TarHeader, encodeHeader, paddingOf} from './tar-writer.js'
-import {createCompressor} from './zstd.js'
+import {WRITE_CHUNK, createCompressor} from './zstd.js'
 
 /**
  * `niso pack`: source directory → `<name>-<version>-<arch>.niso`.
  *
- * The head (manifest.toml, checksums.sha256, signature.ed25519) must come first in ONE zstd frame,
- * yet it depends on the hash of every file, so packing runs in two passes:
- *  1. read + hash every file once. The payload tar (headers, contents, padding) is laid out in
- *     memory as it is read, up to CACHE_BUDGET bytes; files past the budget are only hashed.
- *  2. compress head + the in-memory payload, then read the remaining files again (checking they did
- *     not change) straight into tar slabs. The compressor works on the thread pool while the main
- *     thread produces the next slab.
- * Memory stays bounded (budget + slabs in flight + zstd state) whatever the tree size. The output
- * is written to a temp file in the output directory, fsynced and renamed: never a partial .niso.
+ * The head (manifest.toml, checksums.sha256, signature.ed25519) must come first in ONE zstd frame
+ * (see zstd.ts), yet it depends on the hash of every file, so packing runs in two passes:
+ *  1. read every file once and hash it, on two threads (hash-blocks.ts). The tar bytes of the
+ *     first ARENA_BYTES are kept in a shared arena as they are read; later files are only hashed;
+ *  2. compress the head, then the payload: kept blocks from the arena, the others read again
+ *     (refusing files that changed), in reused WRITE_CHUNK pieces. libzstd compresses on two
+ *     threads of its own while this thread prepares the next piece.
+ * Memory stays bounded (arena + a few chunks + zstd state) whatever the tree size. The package is
+ * written to a temp file in the output directory and renamed: never a partial .niso.
  */
-const CACHE_BUDGET = 64 * 1024 * 1024
-const SLAB = 4 * 1024 * 1024
-const IO_BUFFER = 1024 * 1024
+const ARENA_BYTES = 24 * 1024 * 1024
+/** Below this many files a helper thread costs more than it saves. */
+const PARALLEL_MIN_FILES = 256
 
 export const IGNORE_FILE = '.nisoignore'
 
@@ -53,16 +65,10 @@ export interface PackRequest {
   readonly signKey?: string | undefined
   readonly level: number
   readonly sourceDateEpoch?: string | undefined
-}
-
-export interface PackEntry {
-  readonly path: string
-  readonly kind: 'file' | 'dir' | 'symlink'
-  /** Absolute path of the content (files). */
-  readonly source?: string
-  readonly linkTarget?: string
-  /** Forced archive mode (the --binary file: 0755). */
-  readonly mode?: number
+  /** Only the file list is wanted (--list): no helper thread. */
+  readonly listOnly?: boolean
+  /** A helper thread the caller started early (before loading this module); else one is started here. */
+  readonly helper?: HashHelper | undefined
 }
 
 export interface PackPlan {
@@ -75,18 +81,32 @@ export interface PackPlan {
   readonly entries: readonly PackEntry[]
   readonly warnings: readonly string[]
   readonly mtime: number
+  /** The pass-1 helper thread, started before the walk so it is ready when hashing begins. */
+  readonly helper?: HashHelper
 }
+
+export type {PackEntry}
 
 export interface PackResult {
   readonly path: string
   readonly size: number
-  /** Lines of checksums.sha256: every regular file, manifest.toml included. */
+  /** Regular files in the payload (lines of checksums.sha256 besides manifest.toml), as inspect counts them. */
   readonly files: number
   readonly sha256: string
   readonly keyId: string | null
 }
 
 export async function planPack(req: PackRequest): Promise<PackPlan> {
+  const helper = req.listOnly ? req.helper : (req.helper ?? HashHelper.start())
+  try {
+    return planWith(req, helper)
+  } catch (error) {
+    helper?.release()
+    throw error
+  }
+}
+
+function planWith(req: PackRequest, started: HashHelper | undefined): PackPlan {
   const mtime = archiveMtime(req.sourceDateEpoch)
   const text = readManifestText(req.dir)
   const manifest = parseManifest(text, MANIFEST_ENTRY)
@@ -103,7 +123,24 @@ export async function planPack(req: PackRequest): Promise<PackPlan> {
     if (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)) exclude.push(rel.split(path.sep).join('/'))
   }
   const selector = new FileSelector({include: manifest.copy?.include, ignoreText: readIgnoreText(req.dir), exclude})
-  const walked = walkSource(req.dir, selector)
+  const walked = walkTree(req.dir, (d) => selector.descend(d))
+  const selected = selectAndCheck(req, manifest, packed, selector, walked)
+  let helper = started
+  if (helper && (req.listOnly || selected.entries.filter((e) => e.kind === 'file').length < PARALLEL_MIN_FILES)) {
+    helper.release()
+    helper = undefined
+  }
+  return {...selected, manifestText, arch, mtime, ...(helper ? {helper} : {})}
+}
+
+function selectAndCheck(
+  req: PackRequest,
+  manifest: Manifest,
+  packed: Manifest,
+  selector: FileSelector,
+  walked: SourceEntry[],
+): Pick<PackPlan, 'manifest' | 'fileName' | 'entries' | 'warnings'> {
+  const arch = packed.package.arch as Arch
 
   let binary: {target: string; source: string} | undefined
   if (req.binary !== undefined)
@@ -124,168 +161,85 @@ export async function planPack(req: PackRequest): Promise<PackPlan> {
       if (!entries.has(dir)) entries.set(dir, {path: dir, kind: 'dir'})
     }
   }
-  const sorted = sortEntries([...entries.values()])
+  const sorted = binary ? sortEntries([...entries.values()]) : [...entries.values()]
   checkManifestFiles(packed, new Set(sorted.filter((e) => e.kind !== 'dir').map((e) => e.path)), MANIFEST_ENTRY)
   return {
     manifest: packed,
-    manifestText,
-    arch,
     fileName: packageFileName(packed.package.name, packed.package.version, arch),
     entries: sorted,
     warnings: selection.warnings,
-    mtime,
   }
 }
 
 export async function writePackage(plan: PackPlan, req: PackRequest): Promise<PackResult> {
-  const key = req.signKey === undefined ? undefined : await readSecretKey(req.signKey)
-  const first = hashPass(plan)
-  const head = renderHead(plan, first.checksums, key)
-
-  await fs.promises.mkdir(req.outputDir, {recursive: true}).catch((error: unknown) => {
-    throw new NisoError('E_PACK_OUTPUT', `${req.outputDir}: cannot create the output directory (${messageOf(error)})`)
-  })
-  const finalPath = path.join(req.outputDir, plan.fileName)
-  const tmpPath = path.join(req.outputDir, `.${plan.fileName}.${process.pid}.tmp`)
-  const cleanup = (): void => fs.rmSync(tmpPath, {force: true})
-  const onSignal = (signal: NodeJS.Signals): void => {
-    cleanup()
-    process.kill(process.pid, signal)
-  }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
   try {
-    const written = await compressTo(tmpPath, plan, req.level, head, first)
-    fs.renameSync(tmpPath, finalPath)
-    syncDir(req.outputDir)
-    return {
-      path: finalPath,
-      size: written.size,
-      files: first.checksums.length,
-      sha256: written.sha256,
-      keyId: key?.keyId ?? null,
+    const key = req.signKey === undefined ? undefined : await readSecretKey(req.signKey)
+    const job = newPassOneJob(plan.entries, plan.mtime, ARENA_BYTES)
+    await passOne(plan, job)
+    const hashes = Buffer.from(job.hashes.buffer)
+    const checksums: ChecksumEntry[] = [{path: MANIFEST_ENTRY, sha256: crypto.hash('sha256', plan.manifestText)}]
+    plan.entries.forEach((e, i) => {
+      if (e.kind === 'file') checksums.push({path: e.path, sha256: hashes.toString('hex', 32 * i, 32 * i + 32)})
+    })
+    const head = renderHead(plan, checksums, key)
+
+    await fs.promises.mkdir(req.outputDir, {recursive: true}).catch((error: unknown) => {
+      throw new NisoError('E_PACK_OUTPUT', `${req.outputDir}: cannot create the output directory (${messageOf(error)})`)
+    })
+    const finalPath = path.join(req.outputDir, plan.fileName)
+    const tmpPath = path.join(req.outputDir, `.${plan.fileName}.${process.pid}.tmp`)
+    const cleanup = (): void => fs.rmSync(tmpPath, {force: true})
+    const onSignal = (signal: NodeJS.Signals): void => {
+      cleanup()
+      process.kill(process.pid, signal)
     }
-  } catch (error) {
-    cleanup()
-    if (error instanceof NisoError) throw error
-    throw new NisoError('E_PACK_WRITE', `${finalPath}: cannot write the package (${messageOf(error)})`, {cause: error})
-  } finally {
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
-  }
-}
-
-interface FileFacts {
-  size: number
-  mode: number
-  mtimeMs: number
-  ino: number
-}
-
-interface HashPass {
-  checksums: ChecksumEntry[]
-  /** Payload tar of entries[0 .. cachedUntil), already laid out. */
-  cached: Buffer[]
-  cachedUntil: number
-  facts: Map<string, FileFacts>
-}
-
-/** Pass 1: hash every file (one read each) and lay out the payload tar while it fits the budget. */
-function hashPass(plan: PackPlan): HashPass {
-  const checksums: ChecksumEntry[] = [{path: MANIFEST_ENTRY, sha256: crypto.hash('sha256', plan.manifestText)}]
-  const facts = new Map<string, FileFacts>()
-  const slabs = new SlabWriter(SLAB)
-  let io: Buffer | undefined
-  let cachedUntil = plan.entries.length
-  for (let i = 0; i < plan.entries.length; i++) {
-    const e = plan.entries[i] as PackEntry
-    const caching = i < cachedUntil
-    if (e.kind !== 'file') {
-      if (caching) slabs.write(encodeHeader(headerOf(e, plan.mtime)))
-      continue
-    }
-    const fd = openFile(e)
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     try {
-      const st = fs.fstatSync(fd)
-      if (!st.isFile()) throw new NisoError('E_PACK_CHANGED', `${e.path}: is no longer a regular file`)
-      const f = {size: st.size, mode: e.mode ?? normalizedMode('file', st.mode), mtimeMs: st.mtimeMs, ino: st.ino}
-      facts.set(e.path, f)
-      if (caching && slabs.total + BLOCK_OVERHEAD + f.size > CACHE_BUDGET) cachedUntil = i
-      let sha256: string
-      if (i < cachedUntil) {
-        slabs.write(encodeHeader(fileHeader(e, f, plan.mtime)))
-        sha256 = readInto(fd, e, f.size, slabs)
-        slabs.zeros(paddingOf(f.size))
-      } else {
-        io ??= Buffer.allocUnsafe(IO_BUFFER)
-        sha256 = hashFile(fd, e, f.size, io)
+      const written = await compressTo(tmpPath, req.level, head, job)
+      // The rename makes the package appear whole or not at all. No fsync: a package is a build
+      // output, made again after a power cut, and install verifies every byte of it anyway.
+      fs.renameSync(tmpPath, finalPath)
+      return {
+        path: finalPath,
+        size: written.size,
+        files: checksums.length - 1,
+        sha256: written.sha256,
+        keyId: key?.keyId ?? null,
       }
-      checksums.push({path: e.path, sha256})
+    } catch (error) {
+      cleanup()
+      if (error instanceof NisoError) throw error
+      throw new NisoError('E_PACK_WRITE', `${finalPath}: cannot write the package (${messageOf(error)})`, {
+        cause: error,
+      })
     } finally {
-      fs.closeSync(fd)
+      process.removeListener('SIGINT', onSignal)
+      process.removeListener('SIGTERM', onSignal)
     }
+  } finally {
+    plan.helper?.release()
   }
-  return {checksums, cached: slabs.finish(), cachedUntil, facts}
 }
 
-const BLOCK_OVERHEAD = 1024
-
-/** Reads a file's `size` bytes into the slabs (no extra copy) and returns its SHA-256. */
-function readInto(fd: number, e: PackEntry, size: number, slabs: SlabWriter): string {
-  const first = slabs.space()
-  if (size <= first.length) {
-    readFully(fd, e, first.buffer, first.offset, size, 0)
-    const sha256 = crypto.hash('sha256', first.buffer.subarray(first.offset, first.offset + size))
-    slabs.commit(size)
-    return sha256
-  }
-  const hash = crypto.createHash('sha256')
-  let position = 0
-  while (position < size) {
-    const {buffer, offset, length} = slabs.space()
-    const n = readFully(fd, e, buffer, offset, Math.min(size - position, length), position)
-    hash.update(buffer.subarray(offset, offset + n))
-    slabs.commit(n)
-    position += n
-  }
-  return hash.digest('hex')
-}
-
-function hashFile(fd: number, e: PackEntry, size: number, io: Buffer): string {
-  const hash = crypto.createHash('sha256')
-  let position = 0
-  while (position < size) {
-    const n = readFully(fd, e, io, 0, Math.min(io.length, size - position), position)
-    hash.update(io.subarray(0, n))
-    position += n
-  }
-  return hash.digest('hex')
-}
-
-/** Reads exactly `length` bytes or fails: a file that shrinks while packing is an error. */
-function readFully(fd: number, e: PackEntry, buf: Buffer, offset: number, length: number, position: number): number {
-  let done = 0
-  while (done < length) {
-    const n = fs.readSync(fd, buf, offset + done, length - done, position + done)
-    if (n === 0) throw new NisoError('E_PACK_CHANGED', `${e.path}: changed while packing (it got shorter)`)
-    done += n
-  }
-  return done
-}
-
-function openFile(e: PackEntry): number {
-  try {
-    return fs.openSync(e.source as string, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW)
-  } catch (error) {
-    throw new NisoError('E_PACK_READ', `${e.path}: cannot read (${messageOf(error)})`)
-  }
+/** Pass 1 on this thread and, for larger trees, the helper started by planPack. */
+async function passOne(plan: PackPlan, job: PassOneJob): Promise<void> {
+  const helperDone = plan.helper?.run(job)
+  // Settles the helper's promise even when this thread fails first (the helper stops then too).
+  const helper = helperDone?.then(
+    () => undefined,
+    (error: unknown) => error,
+  )
+  drainBlocks(job)
+  const failure = await helper
+  if (failure !== undefined) throw failure
 }
 
 function renderHead(plan: PackPlan, checksums: ChecksumEntry[], key: SecretKey | undefined): Buffer {
   const checksumsText = Buffer.from(renderChecksums(checksums))
   const parts: Buffer[] = []
   const add = (name: string, body: Buffer): void => {
-    parts.push(encodeHeader({name, type: 'file', mode: 0o644, size: body.length, mtime: plan.mtime}))
+    parts.push(headerBytes({name, type: 'file', mode: 0o644, size: body.length, mtime: plan.mtime}))
     parts.push(body, Buffer.alloc(paddingOf(body.length)))
   }
   add(MANIFEST_ENTRY, Buffer.from(plan.manifestText))
@@ -297,13 +251,16 @@ function renderHead(plan: PackPlan, checksums: ChecksumEntry[], key: SecretKey |
   return Buffer.concat(parts)
 }
 
-/** Pass 2: head + payload → zstd → temp file, hashing the compressed bytes on the way. */
+/**
+ * Pass 2: head and payload → zstd → temp file, hashing the compressed bytes on the way. Every
+ * write is a flush point of the compressor, so the pieces must be a pure function of the input:
+ * the head, then the payload cut in WRITE_CHUNK pieces, whichever thread read what.
+ */
 async function compressTo(
   file: string,
-  plan: PackPlan,
   level: number,
   head: Buffer,
-  first: HashPass,
+  job: PassOneJob,
 ): Promise<{size: number; sha256: string}> {
   const handle = await fs.promises.open(file, 'wx', 0o644)
   const z = createCompressor(level)
@@ -317,24 +274,26 @@ async function compressTo(
       while (off < chunk.length) off += (await handle.write(chunk, off)).bytesWritten
     }
   })()
-  const feed = async (chunk: Buffer): Promise<void> => {
-    if (!z.write(chunk)) await once(z, 'drain')
+  // Pieces come back once the compressor has taken them in: a few buffers serve any size.
+  const spare: Buffer[] = []
+  const send = async (chunk: Buffer, reuse: boolean): Promise<void> => {
+    if (!z.write(chunk, () => reuse && spare.push(chunk))) await once(z, 'drain')
   }
   const produce = async (): Promise<void> => {
-    await feed(head)
-    for (const slab of first.cached.splice(0)) await feed(slab)
-    const slabs = new SlabWriter(SLAB)
-    for (let i = first.cachedUntil; i < plan.entries.length; i++) {
-      const e = plan.entries[i] as PackEntry
-      if (e.kind !== 'file') {
-        slabs.write(encodeHeader(headerOf(e, plan.mtime)))
-      } else {
-        await copyFile(e, first.facts.get(e.path) as FileFacts, plan.mtime, slabs, feed)
-      }
-      for (const slab of slabs.take()) await feed(slab)
+    await send(head, false)
+    const arena = Buffer.from(job.arena)
+    const slabs = new SlabWriter(WRITE_CHUNK, () => spare.pop() ?? Buffer.allocUnsafeSlow(WRITE_CHUNK))
+    const flush = async (): Promise<void> => {
+      for (const chunk of slabs.take()) await send(chunk, true)
+    }
+    for (let b = 0; b < blockCount(job); b++) {
+      const at = job.blockOffsets[b] as number
+      if (at >= 0) slabs.write(arena.subarray(at, at + (job.blockLengths[b] as number)))
+      else await rereadBlock(job, b, slabs, flush)
+      await flush()
     }
     slabs.write(END_OF_ARCHIVE)
-    for (const slab of slabs.finish()) await feed(slab)
+    for (const chunk of slabs.finish()) await send(chunk, false)
     z.end()
   }
   try {
@@ -345,53 +304,48 @@ async function compressTo(
       }),
       consume,
     ])
-    await handle.sync()
   } finally {
     await handle.close()
   }
   return {size, sha256: outHash.digest('hex')}
 }
 
-/** Pass 2 for a file past the budget: read again straight into slabs, refusing if it changed. */
-async function copyFile(
-  e: PackEntry,
-  before: FileFacts,
-  mtime: number,
+/** Pass 2 for a block pass 1 did not keep: headers, and files read again, refused if they changed. */
+async function rereadBlock(
+  job: PassOneJob,
+  block: number,
   slabs: SlabWriter,
-  feed: (chunk: Buffer) => Promise<void>,
+  flush: () => Promise<void>,
 ): Promise<void> {
-  const fd = openFile(e)
-  try {
-    const st = fs.fstatSync(fd)
-    if (st.size !== before.size || st.mtimeMs !== before.mtimeMs || st.ino !== before.ino) {
-      throw new NisoError('E_PACK_CHANGED', `${e.path}: changed while packing`)
+  const end = Math.min(job.entries.length, (block + 1) * BLOCK_ENTRIES)
+  const header = Buffer.alloc(64 * 1024)
+  for (let i = block * BLOCK_ENTRIES; i < end; i++) {
+    const e = job.entries[i] as PackEntry
+    slabs.write(header.subarray(0, writeHeader(job, i, header, 0)))
+    if (e.kind !== 'file') continue
+    const size = job.sizes[i] as number
+    const fd = openEntry(e)
+    try {
+      const st = fs.fstatSync(fd)
+      if (st.size !== size || st.mtimeMs !== job.mtimes[i] || st.ino !== job.inodes[i]) {
+        throw new NisoError('E_PACK_CHANGED', `${e.path}: changed while packing`)
+      }
+      for (let position = 0; position < size;) {
+        const {buffer, offset, length} = slabs.space()
+        const n = readExactly(fd, e, buffer, offset, Math.min(length, size - position), position)
+        slabs.commit(n)
+        position += n
+        await flush()
+      }
+      slabs.zeros(paddingOf(size))
+    } finally {
+      fs.closeSync(fd)
     }
-    slabs.write(encodeHeader(fileHeader(e, before, mtime)))
-    let position = 0
-    while (position < before.size) {
-      const {buffer, offset, length} = slabs.space()
-      const n = readFully(fd, e, buffer, offset, Math.min(length, before.size - position), position)
-      slabs.commit(n)
-      position += n
-      for (const slab of slabs.take()) await feed(slab)
-    }
-    slabs.zeros(paddingOf(before.size))
-  } finally {
-    fs.closeSync(fd)
   }
 }
 
-function headerOf(e: PackEntry, mtime: number): TarHeader {
-  if (e.kind === 'dir') return {name: `${e.path}/`, type: 'directory', mode: 0o755, size: 0, mtime}
-  return {name: e.path, type: 'symlink', mode: 0o777, size: 0, mtime, linkname: e.linkTarget ?? ''}
-}
-
-function fileHeader(e: PackEntry, f: FileFacts, mtime: number): TarHeader {
-  return {name: e.path, type: 'file', mode: f.mode, size: f.size, mtime}
-}
-
 function toPackEntry(root: string, e: SourceEntry): PackEntry {
-  if (e.kind === 'file') return {path: e.path, kind: 'file', source: path.join(root, e.path)}
+  if (e.kind === 'file') return {path: e.path, kind: 'file', source: `${root}/${e.path}`}
   if (e.kind === 'symlink') return {path: e.path, kind: 'symlink', linkTarget: e.linkTarget ?? ''}
   return {path: e.path, kind: 'dir'}
 }
@@ -420,10 +374,6 @@ function readIgnoreText(dir: string): string {
   }
 }
 
-function walkSource(dir: string, selector: FileSelector): SourceEntry[] {
-  return walkTree(dir, (d) => selector.descend(d))
-}
-
 function checkBinary(file: string): string {
   const abs = path.resolve(file)
   let st: fs.Stats
@@ -433,14 +383,5 @@ function checkBinary(file: string): string {
     throw new NisoError('E_PACK_BINARY', `--binary ${file}: ${messageOf(error)}`)
   }
   if (!st.isFile()) throw new NisoError('E_PACK_BINARY', `--binary ${file}: not a regular file`)
-  return abs
-}
-
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r')
-  try {
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
+  return fs.realpathSync(abs)
 }

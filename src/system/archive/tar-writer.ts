@@ -1,6 +1,8 @@
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
+import {ustarFits, writeUstar} from './ustar.js'
+
 /**
  * Tar output without per-entry streams: headers come from tar-stream's own encoder (ustar, with a
  * pax record for long or non-ASCII names and link targets, exactly as tar-stream's packer writes
@@ -100,6 +102,14 @@ export function encodeHeader(h: TarHeader): Buffer {
   return Buffer.concat([first, pax, Buffer.alloc(paddingOf(pax.length)), entry])
 }
 
+/** An entry's header: written directly when it fits ustar, else by tar-stream with a pax record. */
+export function headerBytes(h: TarHeader): Buffer {
+  if (!ustarFits(h)) return encodeHeader(h)
+  const block = Buffer.alloc(BLOCK)
+  writeUstar(block, 0, h)
+  return block
+}
+
 /** One 512-byte header block → its fields; null for a zero block (end of archive). Throws on a bad checksum. */
 export function decodeHeader(block: Buffer): DecodedHeader | null {
   return tarHeaders().decode(block, 'utf-8', false)
@@ -117,9 +127,12 @@ export class SlabWriter {
   /** Bytes written so far. */
   total = 0
 
-  constructor(slabSize: number) {
+  private readonly allocate: () => Buffer
+
+  constructor(slabSize: number, allocate: () => Buffer = () => Buffer.allocUnsafe(slabSize)) {
     this.slabSize = slabSize
-    this.slab = Buffer.allocUnsafe(slabSize)
+    this.allocate = allocate
+    this.slab = allocate()
   }
 
   write(bytes: Buffer): void {
@@ -169,7 +182,7 @@ export class SlabWriter {
     this.total += n
     if (this.pos === this.slabSize) {
       this.full.push(this.slab)
-      this.slab = Buffer.allocUnsafe(this.slabSize)
+      this.slab = this.allocate()
       this.pos = 0
     }
   }

@@ -3,12 +3,23 @@ import {execFileSync} from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {describe, it} from 'node:test'
+import {after, describe, it} from 'node:test'
 
 import {runNiso} from '../../helpers/cli.ts'
 
+const made: string[] = []
+/** A temp dir removed when the file's tests end. */
+function tmpdir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+after(() => {
+  for (const dir of made) fs.rmSync(dir, {recursive: true, force: true})
+})
+
 function tree(files: Record<string, string>, manifest: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-pack-'))
+  const dir = tmpdir('niso-pack-')
   fs.writeFileSync(path.join(dir, 'manifest.toml'), manifest)
   for (const [name, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
@@ -44,7 +55,7 @@ describe('niso pack', () => {
 
   it('is byte-identical when packed twice, and honours SOURCE_DATE_EPOCH', () => {
     const dir = tree({'server.js': 'console.log(1)\n', 'x/y.txt': 'y'}, MANIFEST)
-    const outs = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-pack-out-'))
+    const outs = tmpdir('niso-pack-out-')
     const out = (sub: string, env: NodeJS.ProcessEnv = {}) => {
       fs.mkdirSync(path.join(outs, sub))
       const r = runNiso(['pack', '--output', path.join(outs, sub)], {cwd: dir, env})
@@ -67,7 +78,7 @@ describe('niso pack', () => {
   it('interoperates with GNU tar and sha256sum -c', () => {
     const dir = tree({'server.js': 'hello', 'data/blob.bin': 'z'.repeat(100_000)}, MANIFEST)
     assert.equal(runNiso(['pack', '--output', dir], {cwd: dir}).code, 0)
-    const x = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-x-'))
+    const x = tmpdir('niso-x-')
     execFileSync('tar', ['--zstd', '-xf', path.join(dir, 'web-1.2.3-x86_64.niso'), '-C', x])
     const check = execFileSync('sha256sum', ['-c', 'checksums.sha256'], {cwd: x, encoding: 'utf8'})
     assert.match(check, /^manifest\.toml: OK$/m)
@@ -142,7 +153,7 @@ describe('niso pack', () => {
 
 describe('niso keygen', () => {
   it('writes a 0600 secret key and a 0644 public key, prints both paths and the key id, and never overwrites', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-keys-'))
+    const dir = tmpdir('niso-keys-')
     const r = runNiso(['keygen', '--output', dir])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(fs.statSync(path.join(dir, 'niso-signing.key')).mode & 0o777, 0o600)
@@ -160,7 +171,7 @@ describe('niso keygen', () => {
 describe('niso init', () => {
   for (const template of ['node', 'python', 'binary']) {
     it(`--template ${template} writes a manifest that packs as is`, () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `niso-init-${template}-`))
+      const dir = tmpdir(`niso-init-${template}-`)
       const r = runNiso(['init', '--template', template, '--name', 'demo'], {cwd: dir})
       assert.equal(r.code, 0, r.stderr)
       assert.ok(fs.existsSync(path.join(dir, 'manifest.toml')))
