@@ -4,6 +4,7 @@ import type {Arch, Manifest} from './manifest/schema.js'
 import type {RootfsStep} from './rootfs/steps.js'
 import type {DirectiveName} from './unit/directives.js'
 import type {DirectiveValue, UnitFragment} from './unit/fragment.js'
+import {type Permit, PermitSchema} from './unit/relaxation.js'
 
 /** The plugin API version this SDK describes. The host refuses providers that target another. */
 export const PLUGIN_API_VERSION = 1
@@ -142,7 +143,17 @@ const AdoptSchema = {
    * Directories copied alongside. `from` is absolute or starts with "{prefix}/", the parent of the
    * executable's directory once symlinks are resolved (/usr/bin/python3.11 → /usr).
    */
-  trees: v.optional(v.array(v.strictObject({from: v.string(), to: runtimeRelPath, optional: v.optional(v.boolean())}))),
+  trees: v.optional(
+    v.array(
+      v.strictObject({
+        from: v.string(),
+        to: runtimeRelPath,
+        optional: v.optional(v.boolean()),
+        /** Paths inside the tree left out of the copy, e.g. "site-packages". */
+        exclude: v.optional(v.array(runtimeRelPath)),
+      }),
+    ),
+  ),
 }
 
 /**
@@ -202,8 +213,11 @@ export interface IsolationPreset {
   /** Another preset whose directives this one starts from. */
   readonly extends?: string
   readonly unit: UnitFragment
-  /** Directives this preset lets runtimes or the manifest loosen through a named relaxation. */
-  readonly permits?: readonly DirectiveName[]
+  /**
+   * What this preset lets runtimes or the manifest loosen through a named relaxation: a directive
+   * ("MemoryDenyWriteExecute") or one value of it ("CapabilityBoundingSet=CAP_NET_BIND_SERVICE").
+   */
+  readonly permits?: readonly Permit[]
   /** Maximum `systemd-analyze security` exposure a unit under this preset may score. */
   readonly exposureBudget?: number
 }
@@ -271,7 +285,7 @@ export const ProviderSchemas = {
     ...ProviderBase,
     extends: v.optional(v.string()),
     unit: v.record(v.string(), v.unknown()),
-    permits: v.optional(v.array(v.string())),
+    permits: v.optional(v.array(PermitSchema)),
     exposureBudget: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10))),
   }),
   network: v.object({...ProviderBase, plan: v.function()}),

@@ -1,6 +1,7 @@
 import type {Manifest} from './manifest/schema.js'
 import {type InstalledRuntime, ProviderError, type RuntimeContext} from './providers.js'
 import type {RootfsStep} from './rootfs/steps.js'
+import {commandLine} from './unit/quote.js'
 
 /**
  * Helpers every runtime provider needs, built-in or third-party: version matching against the
@@ -60,18 +61,7 @@ export async function requireRuntime(ctx: RuntimeContext): Promise<InstalledRunt
  */
 export function execLine(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('execLine: empty command')
-  return argv.map(quoteExecWord).join(' ')
-}
-
-function quoteExecWord(word: string): string {
-  const escaped = word.replaceAll('%', '%%').replaceAll('$', '$$$$')
-  if (escaped === ';') return '\\;'
-  if (escaped !== '' && !/[\s"'\\\x00-\x1f\x7f]/.test(escaped)) return escaped
-  const inner = escaped.replace(/[\\"\x00-\x1f\x7f]/g, (c) => {
-    const named: Record<string, string> = {'\\': '\\\\', '"': '\\"', '\n': '\\n', '\t': '\\t', '\r': '\\r'}
-    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
-  })
-  return `"${inner}"`
+  return commandLine(argv)
 }
 
 /**
