@@ -38,6 +38,7 @@ export const nodejs: RuntimeProvider = defineRuntime({
       unit: {
         Service: {
           ExecStart: execLine(argv),
+          WorkingDirectory: ctx.app.manifest.binary?.working_dir ?? '/app',
           Environment: runtimeEnvironment(ctx.app.manifest, {
             NODE_ENV: 'production',
             PATH: '/usr/local/bin:/usr/bin:/bin',

@@ -20,6 +20,14 @@ const EM_386 = 3
 const EM_X86_64 = 62
 const EM_AARCH64 = 183
 
+/** The dynamic loader of the platform's C library, which runs shared objects loaded without one of their own. */
+function standardLoader(info: ElfInfo): string | undefined {
+  if (info.machine === EM_X86_64 && info.bits === 64) return '/lib64/ld-linux-x86-64.so.2'
+  if (info.machine === EM_AARCH64) return '/lib/ld-linux-aarch64.so.1'
+  if (info.machine === EM_386) return '/lib/ld-linux.so.2'
+  return undefined
+}
+
 /** The loader's built-in search directories, after the cache (multiarch first, as Debian's glibc). */
 function defaultDirs(info: ElfInfo): string[] {
   const triplet =
@@ -71,8 +79,11 @@ export class LibraryResolver {
   private async closureOf(file: string, info: ElfInfo, options: ClosureOptions): Promise<string[]> {
     const result: string[] = []
     const loaded = new Map<string, string>()
-    if (info.interpreter) {
-      const interp = info.interpreter
+    // A shared library (no PT_INTERP) runs under the platform's standard loader, as with ldd;
+    // a static-pie executable has a dynamic section but neither a loader nor needs.
+    if (!info.interpreter && info.needed.length === 0) return []
+    const interp = info.interpreter ?? standardLoader(info)
+    if (interp && (info.interpreter || (await this.elf(interp).catch(() => undefined)))) {
       const interpInfo = await this.elf(interp).catch(() => undefined)
       if (!interpInfo) {
         if (options.skipMissing) return []

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 
-import type {InstalledRuntime} from '@niso/plugin-sdk'
+import {type InstalledRuntime, compareVersions} from '@niso/plugin-sdk'
 import * as v from 'valibot'
 
 import {NisoError, messageOf} from '../../core/errors.js'
@@ -65,7 +65,7 @@ export async function listRuntimes(paths: NisoPaths, id?: string): Promise<Store
       found.push({id: rid, version, dir, binary: path.join(dir, meta.binary), source: meta.source, meta})
     }
   }
-  return found.sort((a, b) => (a.id === b.id ? compareExact(b.version, a.version) : a.id < b.id ? -1 : 1))
+  return found.sort((a, b) => (a.id === b.id ? compareVersions(b.version, a.version) : a.id < b.id ? -1 : 1))
 }
 
 export async function readMeta(dir: string): Promise<RuntimeMeta | undefined> {
@@ -136,10 +136,6 @@ export async function treeSize(dir: string): Promise<number> {
     if (e.isFile()) total += (await fs.lstat(path.join(e.parentPath, e.name))).size
   }
   return total
-}
-
-function compareExact(a: string, b: string): number {
-  return a.localeCompare(b, 'en', {numeric: true})
 }
 
 async function dirNames(dir: string): Promise<string[]> {
