@@ -13,19 +13,20 @@ export default class List extends NisoCommand {
 
   public async run(): Promise<object> {
     const {flags} = await this.parse(List)
-    const [{nisoPaths}, {listInstalled}, {renderTable}, {humanSize}] = await Promise.all([
+    const [{nisoPaths}, {listInstalled}, {renderTable}, {humanSize}, live] = await Promise.all([
       import('../core/paths.js'),
       import('../system/store/list.js'),
       import('../ui/table.js'),
       import('../core/package/human-size.js'),
+      import('../system/services/live-status.js'),
     ])
-    const rows = await listInstalled(nisoPaths())
+    const rows = await live.withLiveStatus(nisoPaths(), await listInstalled(nisoPaths()))
     if (flags.format === 'json' && !this.jsonEnabled()) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`)
     } else if (!this.jsonEnabled()) {
       process.stdout.write(
         renderTable(
-          [
+          live.withLiveColumns<(typeof rows)[number]>([
             {header: 'NAME', value: (r) => r.name},
             {header: 'VERSION', value: (r) => r.version},
             {header: 'STATUS', value: (r) => r.status},
@@ -33,7 +34,7 @@ export default class List extends NisoCommand {
             {header: 'SIZE', value: (r) => humanSize(r.unpackedSize), right: true},
             {header: 'SIGNED BY', value: (r) => r.signedBy ?? (r.trust === 'unsigned' ? '-' : 'unverified')},
             {header: 'INSTALLED', value: (r) => r.installedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')},
-          ],
+          ]),
           rows,
         ),
       )

@@ -5,20 +5,20 @@ import {NisoCommand} from '../../ui/base-command.js'
 export default class HealthCheck extends NisoCommand {
   static override summary = "Probe an active service once and act on the result (run by the service's health timer)."
 
-  static override description = `Records the result in the state DB. After [healthcheck].retries consecutive failures, runs the on_unhealthy hook inside the service's sandbox and restarts the service. Exits 0 whatever the probe says, so the timer keeps firing.`
+  static override description = `Probes from where the service lives (exec probes inside its rootfs and namespaces as its user; HTTP and TCP in its network namespace) and records the result in the state DB. After [healthcheck].retries consecutive failures it runs the on_unhealthy hook inside the service's sandbox, restarts the service and resets the counter. Exits 0 whatever the probe says, so the timer keeps firing.`
+
+  static override examples = ['<%= config.bin %> health check my-api', '<%= config.bin %> health check my-api --json']
 
   static override args = {name: Args.string({description: 'active app', required: true})}
 
   public async run(): Promise<object> {
     const {args} = await this.parse(HealthCheck)
-    const [{nisoPaths}, {checkService}] = await Promise.all([
+    const [{nisoPaths}, {checkHealth}] = await Promise.all([
       import('../../core/paths.js'),
-      import('../../system/health/check-service.js'),
+      import('../../system/services/health-check.js'),
     ])
-    const r = await checkService(nisoPaths(), args.name)
-    this.log(
-      `${r.app}: ${r.ok ? 'healthy' : `probe failed (${r.detail}), ${r.restarted ? 'unhealthy: on_unhealthy run, service restarted' : `${r.failures} consecutive failure(s)`}`}`,
-    )
+    const quiet = this.jsonEnabled()
+    const r = await checkHealth(nisoPaths(), args.name, (line) => quiet || this.log(line))
     return r
   }
 }

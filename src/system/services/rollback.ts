@@ -1,0 +1,106 @@
+import type {ActivationPlan} from '../../core/activation/activation-plan.js'
+import {type ServiceLayout, versionLayout} from '../../core/activation/layout.js'
+import {NisoError, messageOf} from '../../core/errors.js'
+import type {NisoPaths} from '../../core/paths.js'
+import {withState} from '../state/db.js'
+import {recordEvent} from '../state/events-repo.js'
+import {daemonReload, restart, start} from '../systemd/systemctl.js'
+import {activeService, readPlan} from './active-service.js'
+import {swapLink} from './links.js'
+import {mainProcess} from './main-process.js'
+import {recentLines, resetFailedUnits, stopUnits, withJournal} from './unit-ops.js'
+
+export interface RollbackResult {
+  readonly app: string
+  readonly unit: string
+  readonly from: string
+  readonly to: string
+  readonly mainPid: number
+  readonly message: string
+}
+
+/**
+ * Rollback to `previous`: its units are rendered and its rootfs assembled already, so this is an
+ * atomic swap of the live unit links, a daemon-reload and a restart, gated on health like every
+ * start. Only then do current/previous and the DB move. If the previous version does not come
+ * up, the links go back and the version that was running is restarted.
+ */
+export async function rollback(
+  paths: NisoPaths,
+  app: string,
+  log: (line: string) => void = () => {},
+): Promise<RollbackResult> {
+  const current = await activeService(paths, app)
+  const {layout, version: from} = current
+  const to = current.previousVersion
+  if (!to) throw new NisoError('E_NO_PREVIOUS', `${app} has no previous version to roll back to`)
+  if (to === from) throw new NisoError('E_NO_PREVIOUS', `${app}: the previous version is ${to}, the current one`)
+  const target = await readPlan(paths, app, to)
+
+  log(`point ${layout.unitName} at ${to}`)
+  if (current.plan.health && !target.health) await stopUnits([layout.healthTimerName])
+  const undo = await pointUnitsAt(layout, target)
+  await daemonReload()
+  const startedAt = new Date()
+  log(`restart ${layout.unitName}${target.health ? ' and wait until healthy' : ''}`)
+  try {
+    await resetFailedUnits([layout.unitName])
+    await restart(layout.unitName)
+    if (target.health) await start(layout.healthTimerName)
+  } catch (error) {
+    const lines = await recentLines(layout.unitName, startedAt)
+    log(`${to} did not come up: restore ${from}`)
+    await undo()
+    await daemonReload()
+    await resetFailedUnits([layout.unitName])
+    const restored = await restart(layout.unitName).then(
+      async () => {
+        if (current.plan.health) await start(layout.healthTimerName)
+        return `${from} restored and running`
+      },
+      (e: unknown) => `restarting ${from} failed too: ${messageOf(e)}`,
+    )
+    throw new NisoError(
+      'E_ROLLBACK_FAILED',
+      withJournal(
+        `${app} ${to} failed to start${target.health ? ' or never became healthy' : ''} (${messageOf(error)}); ${restored}`,
+        lines,
+      ),
+    )
+  }
+
+  await swapLink(layout.currentLink, to)
+  await swapLink(layout.previousLink, from)
+  await withState(paths, (db) => {
+    db.run('UPDATE services SET current_version = ?, previous_version = ?, activated_at = ? WHERE name = ?', [
+      to,
+      from,
+      new Date().toISOString(),
+      app,
+    ])
+    db.run('DELETE FROM health WHERE service = ?', [app])
+    recordEvent(db, {kind: 'rollback', name: app, version: to, detail: {from}})
+  })
+  const main = await mainProcess(layout.unitName).catch(() => undefined)
+  return {
+    app,
+    unit: layout.unitName,
+    from,
+    to,
+    mainPid: main?.pid ?? 0,
+    message: `Rolled back ${app} from ${from} to ${to}`,
+  }
+}
+
+/** Points the live unit links at one activated version's files; returns the undo. */
+async function pointUnitsAt(layout: ServiceLayout, plan: ActivationPlan): Promise<() => Promise<void>> {
+  const v = versionLayout(layout, plan.version)
+  const undos = [
+    await swapLink(layout.unitPath, v.unitFile),
+    await swapLink(layout.healthTimerPath, plan.health ? v.healthTimerFile : undefined),
+    await swapLink(layout.healthServicePath, plan.health ? v.healthServiceFile : undefined),
+  ]
+  return async () => {
+    for (const u of undos.reverse()) await u()
+  }
+}
