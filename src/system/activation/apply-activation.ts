@@ -10,8 +10,8 @@ import {assembleRootfs} from '../rootfs/assemble.js'
 import {readState, withState} from '../state/db.js'
 import {recordEvent} from '../state/events-repo.js'
 import {getService, setCurrentVersion} from '../state/services-repo.js'
-import {lastLines} from '../systemd/journal.js'
 import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/systemctl.js'
+import {recentLines} from '../services/unit-ops.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
 
@@ -85,10 +85,11 @@ export async function applyActivation(
 
     opts.log(plan.health ? `start ${plan.unitName} and wait until healthy` : `start ${plan.unitName}`)
     await resetFailed(service.unitName).catch(() => undefined)
+    const startedAt = new Date()
     try {
       await restart(service.unitName)
     } catch (error) {
-      const journal = await lastLines(service.unitName, 10).catch(() => [])
+      const journal = await recentLines(service.unitName, startedAt)
       throw new NisoError(
         'E_START_FAILED',
         `${plan.unitName} (${plan.app} ${plan.version}) failed to start${plan.health ? ' or never became healthy' : ''}: ${messageOf(error)}${

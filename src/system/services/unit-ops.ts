@@ -1,3 +1,5 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+
 import {messageOf} from '../../core/errors.js'
 import {lastLines, query} from '../systemd/journal.js'
 import {run} from '../systemd/run.js'
@@ -27,12 +29,23 @@ export async function resetFailedUnits(units: readonly string[]): Promise<void> 
 
 /**
  * The unit's journal lines since a moment (at most `n`), else its last `n`, for error messages.
- * `journalctl --sync` first: journald reads service output asynchronously, and the line that
- * explains a failed start (the gate's verdict) is written just before systemctl returns.
+ * journald reads a service's output stream asynchronously, so the line that explains a failed
+ * start (the gate's verdict, written just before systemctl returns) can arrive after systemd's
+ * own "Failed with result" line: wait (at most `settleMs`) for that line, then read once more.
  */
-export async function recentLines(unit: string, since: Date, n = 15): Promise<string[]> {
-  await run('journalctl', ['--sync'], {timeoutMs: 5000})
-  const lines = await query({units: [unit], since, lines: n}).catch(() => [])
+export async function recentLines(unit: string, since: Date, n = 15, settleMs = 3000): Promise<string[]> {
+  const read = async (): Promise<string[]> => {
+    await run('journalctl', ['--sync'], {timeoutMs: 5000})
+    return query({units: [unit], since, lines: n}).catch(() => [])
+  }
+  const deadline = Date.now() + settleMs
+  let lines = await read()
+  while (!lines.some((l) => /Failed with result|Failed to start/.test(l)) && Date.now() < deadline) {
+    await sleep(100)
+    lines = await read()
+  }
+  await sleep(200)
+  lines = await read()
   return lines.length ? lines : lastLines(unit, n).catch(() => [])
 }
 
