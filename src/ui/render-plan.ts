@@ -4,7 +4,7 @@ import type {ActivationPlan} from '../core/activation/activation-plan.js'
 export function renderPlan(plan: ActivationPlan): string {
   const out: string[] = [`Plan: activate ${plan.app} ${plan.version} as ${plan.unitName}`, '']
   out.push(`preset: ${plan.preset}`, `runtime: ${plan.runtime ?? 'none (compiled binary)'}`)
-  for (const r of plan.relaxations) out.push(`relaxation: ${r.directive}=${[r.value].flat().join(' ')} (${r.reason})`)
+  for (const r of plan.relaxations) out.push(`relaxation: ${r.directive}=${r.value} for ${r.by} (${r.reason})`)
   out.push('', `--- ${plan.unitName}`, plan.unitText.trimEnd())
   if (plan.health) {
     out.push(

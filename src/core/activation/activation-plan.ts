@@ -1,6 +1,5 @@
-import type {Relaxation} from '@niso/plugin-sdk'
-
 import type {ProbeSpec} from '../health/probe-spec.js'
+import type {AppliedRelaxation} from '../plan/plan-unit.js'
 import type {RootfsLayout} from './rootfs-layout.js'
 
 /**
@@ -38,7 +37,9 @@ export interface ActivationPlan {
   readonly sandboxProperties: readonly string[]
   readonly preset: string
   readonly runtime?: string
-  readonly relaxations: readonly Relaxation[]
+  /** The preset's exposure budget (systemd-analyze security score), when it declares one. */
+  readonly exposureBudget?: number
+  readonly relaxations: readonly AppliedRelaxation[]
   readonly contributors: readonly string[]
   readonly labels: Readonly<Record<string, string>>
   readonly warnings: readonly string[]
