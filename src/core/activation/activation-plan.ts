@@ -23,6 +23,8 @@ export interface ActivationPlan {
     readonly onUnhealthy?: string
   }
   readonly rootfs: RootfsLayout
+  /** Named volumes: host directories created on first activation and kept across versions. */
+  readonly volumes: readonly {readonly name: string; readonly path: string}[]
   /** Manifest hooks, paths relative to the package root (run inside the service's sandbox). */
   readonly hooks: {
     readonly preActivate?: string

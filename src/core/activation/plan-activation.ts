@@ -4,6 +4,7 @@ import {renderHealthUnits} from '../health/health-units.js'
 import {probeSpec} from '../health/probe-spec.js'
 import type {NisoPaths} from '../paths.js'
 import {bindFragment} from '../plan/binds.js'
+import {namedVolumes} from '../plan/manifest-unit.js'
 import {type NetworkContribution, planUnit} from '../plan/plan-unit.js'
 import type {Provided} from '../plugins/provided.js'
 import type {ActivationPlan} from './activation-plan.js'
@@ -100,6 +101,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
         }
       : {}),
     rootfs,
+    volumes: namedVolumes(m, input.paths.volumes),
     hooks: {
       ...(hooks.pre_activate ? {preActivate: hooks.pre_activate} : {}),
       ...(hooks.post_activate ? {postActivate: hooks.post_activate} : {}),
