@@ -14,6 +14,7 @@ import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/
 import {recentLines} from '../services/unit-ops.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
+import {ensureVolumes} from './volumes.js'
 
 export interface ActivationResult {
   readonly app: string
@@ -66,6 +67,8 @@ export async function applyActivation(
       if (wasRunning) await restart(service.unitName)
       else await stop(service.unitName).catch(() => undefined)
     })
+    for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
+    undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)
     undo.push(await writeVersionDir(plan, service, target.dir))
 

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Config} from '@oclif/core'
@@ -7,7 +8,7 @@ import {planActivation} from '../../core/activation/plan-activation.js'
 import {NisoError} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
 import {type NisoPaths, packageDir} from '../../core/paths.js'
-import {collectProviders} from '../plugins/collect-providers.js'
+import {collectProviders} from '../../core/plugins/collect-providers.js'
 import {readState} from '../state/db.js'
 import {listPackages} from '../state/packages-repo.js'
 import {compareVersions} from '../store/semver.js'
@@ -51,6 +52,7 @@ export async function prepareActivation(
     host: hostView(paths),
     presets,
     runtimes,
+    hasFile: (rel) => existsSync(path.join(dir, rel)),
     healthGate: {node: process.execPath, script: path.join(config.root, 'dist', 'health-gate', 'wait-healthy.js')},
     nisoCommand: [path.join(config.root, 'bin', 'niso')],
     nisoEnv: root && path.resolve(root) !== '/' ? {NISO_ROOT: path.resolve(root)} : {},
