@@ -15,6 +15,7 @@ import {
 
 import {NisoError, messageOf} from '../errors.js'
 import {renderHealthUnits} from '../health/health-units.js'
+import {hostRootfs} from '../plan/host-rootfs.js'
 import {type ProbeSpec, probeSpec, startBudgetMs, startPollMs} from '../health/probe-spec.js'
 import type {ActivationPlan} from './activation-plan.js'
 import {serviceLayout, versionLayout} from './layout.js'
@@ -65,7 +66,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   const health = m.healthcheck ? probeSpec(m.healthcheck) : undefined
   const gate = health ? await healthGateSteps(input) : []
   const steps: ContributedStep[] = [
-    ...[...hostRootfs(input), ...gate].map((step) => ({step, from: 'host'})),
+    ...[...hostRootfs(input.manifest, input.packageDir), ...gate].map((step) => ({step, from: 'host'})),
     ...(runtime?.plan.rootfs ?? compiled?.rootfs ?? []).map((step) => ({
       step,
       from: runtime ? `runtime "${runtime.id}"` : 'compiled binary',
@@ -241,35 +242,6 @@ async function compiledBinary(input: PlanInput): Promise<{fragment: UnitFragment
 }
 
 // ---- host contributions ----------------------------------------------------------------------
-
-/** What every service's rootfs gets from the host: the app, API mount points, name resolution, CAs. */
-function hostRootfs(input: PlanInput): RootfsStep[] {
-  const hostname = input.manifest.network?.hostname ?? input.manifest.package.name.replace(/^@/, '').replace('/', '-')
-  return [
-    ...['/proc', '/sys', '/dev', '/run', '/tmp', '/var/tmp', '/etc', '/usr', '/home'].map((target): RootfsStep => ({
-      kind: 'mkdir',
-      target,
-      ...(target.endsWith('tmp') ? {mode: 0o1777} : {}),
-    })),
-    {kind: 'bind-ro', host: input.packageDir, target: APP_DIR},
-    {kind: 'bind-ro', host: '/etc/resolv.conf', target: '/etc/resolv.conf', optional: true},
-    {kind: 'bind-ro', host: '/etc/ssl/certs', target: '/etc/ssl/certs', optional: true},
-    {kind: 'bind-ro', host: '/usr/share/ca-certificates', target: '/usr/share/ca-certificates', optional: true},
-    {kind: 'bind-ro', host: '/etc/localtime', target: '/etc/localtime', optional: true},
-    {kind: 'file', target: '/etc/hosts', content: `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${hostname}\n`},
-    {
-      kind: 'file',
-      target: '/etc/passwd',
-      content: 'root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
-    },
-    {kind: 'file', target: '/etc/group', content: 'root:x:0:\nnogroup:x:65534:\n'},
-    {
-      kind: 'file',
-      target: '/etc/nsswitch.conf',
-      content: 'passwd: files systemd\ngroup: files systemd\nhosts: files dns\n',
-    },
-  ]
-}
 
 function hostFragment(input: PlanInput, root: string, health: ProbeSpec | undefined): UnitFragment {
   const app = input.manifest.package.name
