@@ -165,8 +165,9 @@ describe('niso run and niso stats on a real systemd', {skip: machineSkipReason()
       const spin = by.get('run-spin') ?? {}
       const hog = by.get('run-hog') ?? {}
       const idle = by.get('it-oneoff') ?? {}
-      assert.ok(Number(spin.cpuPercent) > 30, `spinning run at ${String(spin.cpuPercent)}% CPU`)
-      assert.ok(Number(idle.cpuPercent) < 5, `sleeping service at ${String(idle.cpuPercent)}% CPU`)
+      // Two shared cores under a parallel test suite: the spinner gets a share, the sleeper none.
+      assert.ok(Number(spin.cpuPercent) > 10, `spinning run at ${String(spin.cpuPercent)}% CPU`)
+      assert.ok(Number(idle.cpuPercent) < 2, `sleeping service at ${String(idle.cpuPercent)}% CPU`)
       const mib = Number(hog.memoryBytes) / 2 ** 20
       assert.ok(mib >= 64 && mib < 72, `hog of 64 MiB uses ${mib.toFixed(1)} MiB`)
       assert.deepEqual([spin.tasks, hog.tasks, spin.unit], [1, 1, 'niso-run-spin.service'])
