@@ -1,19 +1,15 @@
-import {
-  DIRECTIVES,
-  type DirectiveName,
-  type DirectiveSpec,
-  type MergedUnit,
-  directiveItems,
-  quoteWord,
-} from '@niso/plugin-sdk'
+import type {MergedUnit} from '@niso/plugin-sdk'
+
+import {transientProperties} from '../unit/transient-properties.js'
 
 /** What runs and how it is supervised: the service's own business, not its sandbox. */
-const NOT_SANDBOX = new Set<DirectiveName>([
+const NOT_SANDBOX = new Set<string>([
   'ExecStart',
   'ExecStartPre',
   'ExecStartPost',
   'ExecStop',
   'ExecStopPost',
+  'ExecReload',
   'Restart',
   'RestartSec',
   'Type',
@@ -23,21 +19,8 @@ const NOT_SANDBOX = new Set<DirectiveName>([
 
 /**
  * `systemd-run -p` properties that reproduce a merged unit's sandbox (RootDirectory, binds,
- * identity, hardening, environment) for hooks, exec probes and one-off runs.
+ * identity, hardening, environment) for hooks and exec probes.
  */
 export function sandboxProperties(unit: MergedUnit): string[] {
-  const props: string[] = []
-  for (const name of Object.keys(DIRECTIVES) as DirectiveName[]) {
-    const spec: DirectiveSpec = DIRECTIVES[name]
-    const value = unit.Service[name]
-    if (spec.section !== 'Service' || value === undefined || NOT_SANDBOX.has(name)) continue
-    if (!spec.list) {
-      props.push(`${name}=${[value].flat().join(' ')}`)
-      continue
-    }
-    const items = directiveItems(spec, value).map((item) => (spec.quote === 'word' ? quoteWord(item) : item))
-    if (spec.joined || items.length === 0) props.push(`${name}=${items.join(' ')}`)
-    else for (const item of items) props.push(`${name}=${item}`)
-  }
-  return props
+  return transientProperties(unit, {sections: ['Service'], omit: NOT_SANDBOX})
 }

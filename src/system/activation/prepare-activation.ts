@@ -5,13 +5,9 @@ import type {Config} from '@oclif/core'
 
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
 import {planActivation} from '../../core/activation/plan-activation.js'
-import {NisoError} from '../../core/errors.js'
-import {parseManifest} from '../../core/manifest/parse.js'
-import {type NisoPaths, packageDir} from '../../core/paths.js'
+import type {NisoPaths} from '../../core/paths.js'
 import {collectProviders} from '../../core/plugins/collect-providers.js'
-import {readState} from '../state/db.js'
-import {listPackages} from '../state/packages-repo.js'
-import {compareVersions} from '../store/semver.js'
+import {installedVersion} from '../store/installed-version.js'
 import {hostView} from './host-view.js'
 
 /**
@@ -25,21 +21,7 @@ export async function prepareActivation(
   name: string,
   version?: string,
 ): Promise<ActivationPlan> {
-  const installed = await readState(paths, (db) => listPackages(db, name))
-  if (installed.length === 0) {
-    throw new NisoError('E_NOT_INSTALLED', `${name} is not installed`, {
-      hint: `niso install ${name}-<version>-<arch>.niso`,
-    })
-  }
-  const record = version
-    ? installed.find((p) => p.version === version)
-    : [...installed].sort((a, b) => compareVersions(b.version, a.version))[0]
-  if (!record) {
-    const have = installed.map((p) => p.version).join(', ')
-    throw new NisoError('E_NOT_INSTALLED', `${name} ${version} is not installed (installed: ${have})`)
-  }
-  const dir = packageDir(paths, record.name, record.version)
-  const manifest = parseManifest(record.manifest, path.join(dir, 'manifest.toml'))
+  const {dir, manifest} = await installedVersion(paths, name, version)
   const [presets, runtimes] = await Promise.all([
     collectProviders(config, 'preset'),
     collectProviders(config, 'runtime'),

@@ -3,9 +3,8 @@ import path from 'node:path'
 
 import {NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
-import {type TrustDecision, decideTrust} from '../../core/package/trust.js'
-import {type ArchiveHead, extractArchive} from '../archive/extract.js'
-import {readPublicKey, readTrustedKeys} from '../keys.js'
+import type {TrustDecision} from '../../core/package/trust.js'
+import {extractArchive} from '../archive/extract.js'
 import {fsyncDir} from '../state/durable.js'
 import {readState} from '../state/db.js'
 import {recordEvent} from '../state/events-repo.js'
@@ -15,6 +14,7 @@ import {hashFile} from './hash-file.js'
 import {archivePath, ownedName, packageDir, removeDeadOwned, trashDir} from './layout.js'
 import {withStore} from './store-tx.js'
 import {syncTree} from './sync.js'
+import {trustJudge} from './trust-judge.js'
 
 /**
  * `niso install` / `niso import`: verify and extract a .niso into a staging dir, make it durable,
@@ -53,10 +53,7 @@ export async function installPackage(
   options: InstallOptions = {},
 ): Promise<InstallResult> {
   const label = path.basename(file)
-  const keys = [
-    ...(await readTrustedKeys(paths.trustedKeys)),
-    ...(await Promise.all((options.verifyKeys ?? []).map((k) => readPublicKey(k)))),
-  ]
+  const judgeTrust = await trustJudge(paths.trustedKeys, label, options)
   // Compile sql.js's WASM in the background while the archive streams; the commit needs it.
   loadSqlJs().catch(() => undefined)
   // Leftovers of crashed runs that need no lock to recognise: their owners are gone.
@@ -64,16 +61,6 @@ export async function installPackage(
   removeDeadOwned(trashDir(paths))
   removeDeadOwned(paths.archives, (n) => n.startsWith('.tmp-'))
   let decision: TrustDecision | undefined
-  const judge = (head: ArchiveHead): void => {
-    decision = decideTrust({
-      source: label,
-      signature: head.signature,
-      message: head.checksumsBytes,
-      keys,
-      allowUnsigned: options.allowUnsigned ?? false,
-    })
-    if (decision.trust !== 'verified') options.onWarning?.(decision.warning)
-  }
 
   const headOptions = options.nodeArch === undefined ? {} : {nodeArch: options.nodeArch}
 
@@ -92,7 +79,7 @@ export async function installPackage(
     ...(options.maxUnpackedBytes === undefined ? {} : {maxUnpackedBytes: options.maxUnpackedBytes}),
     ...(options.onWarning === undefined ? {} : {onWarning: options.onWarning}),
     onHead: async (head) => {
-      judge(head)
+      decision = judgeTrust(head)
       // Installed already? Only then is the DB consulted before extracting (its dir exists).
       const {name, version} = head.manifest.package
       if (!fs.existsSync(packageDir(paths, name, version))) return
