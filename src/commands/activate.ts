@@ -34,6 +34,7 @@ export default class Activate extends NisoCommand {
     ])
     const paths = nisoPaths()
     const plan = await prepareActivation(this.config, paths, args.name, args.version)
+    for (const w of plan.warnings) this.warnLine(w)
     if (flags['dry-run']) {
       const [{renderPlan}, {unitExposure}] = await Promise.all([
         import('../ui/render-plan.js'),
@@ -49,7 +50,6 @@ export default class Activate extends NisoCommand {
       force: flags.force,
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })
-    for (const w of plan.warnings) this.warnLine(w)
     this.log(result.message)
     if (result.restarted) {
       await this.config.runHook('niso:activated', {
