@@ -22,6 +22,9 @@ interval = "1s"
 timeout = "1s"
 retries = 2
 ${extra}
+
+[network]
+ports = ["8081:8081"]
 `
 
 describe('activation of a compiled app on a real systemd', {skip: machineSkipReason()}, () => {

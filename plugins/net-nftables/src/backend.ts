@@ -34,7 +34,8 @@ export const nftables: NetworkBackend = {
       },
       rootfs: [
         {kind: 'bind-ro', host: a.hostsDir, target: HOSTS_MOUNT},
-        {kind: 'symlink', target: '/etc/hosts', linkTo: `${HOSTS_MOUNT}/hosts`},
+        // Relative, so it resolves the same from the host through /proc/<pid>/root.
+        {kind: 'symlink', target: '/etc/hosts', linkTo: `${HOSTS_MOUNT.slice('/etc/'.length)}/hosts`},
       ],
       setup: [
         // Leftovers of an unclean stop would make the adds fail.

@@ -1,6 +1,6 @@
 import type {PolicyTarget, ResolvedPolicy} from '@niso/plugin-sdk'
 
-import {chain} from './ruleset.js'
+import {chain, replaceTable} from './ruleset.js'
 
 /** The table niso loads inside each service's namespace. */
 export const POLICY_TABLE = 'inet niso_policy'
@@ -28,15 +28,10 @@ export function policyRuleset(gateway: string, policy: ResolvedPolicy | undefine
       output.push(...policy.egressAllow.map((t) => `${target(t)} accept`), 'drop')
     }
   }
-  return [
-    `table ${POLICY_TABLE} {}`,
-    `delete table ${POLICY_TABLE}`,
-    `table ${POLICY_TABLE} {`,
+  return replaceTable(POLICY_TABLE, [
     chain('input', 'type filter hook input priority filter; policy accept;', input),
     chain('output', 'type filter hook output priority filter; policy accept;', output),
-    '}',
-    '',
-  ].join('\n')
+  ])
 }
 
 function target(t: PolicyTarget): string {

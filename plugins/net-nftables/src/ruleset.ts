@@ -29,17 +29,17 @@ export function firewallRuleset(state: FirewallState): string {
       .filter(() => bridges.length > 1)
       .map((b) => `iifname "${b}" oifname { ${set(bridges.filter((o) => o !== b))} } drop`),
   ]
-  return [
-    `table ${TABLE} {}`,
-    `delete table ${TABLE}`,
-    `table ${TABLE} {`,
+  return replaceTable(TABLE, [
     chain('prerouting', 'type nat hook prerouting priority dstnat; policy accept;', dnat),
     chain('output', 'type nat hook output priority -100; policy accept;', dnat),
     chain('postrouting', 'type nat hook postrouting priority srcnat; policy accept;', postrouting),
     chain('forward', 'type filter hook forward priority filter; policy accept;', forward),
-    '}',
-    '',
-  ].join('\n')
+  ])
+}
+
+/** One atomic `nft -f` text: declare the table (so the delete cannot fail), delete it, declare it anew. */
+export function replaceTable(table: string, chains: readonly string[]): string {
+  return [`table ${table} {}`, `delete table ${table}`, `table ${table} {`, ...chains, '}', ''].join('\n')
 }
 
 function match(p: PortMapping): string {

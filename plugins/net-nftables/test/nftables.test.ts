@@ -10,7 +10,7 @@ const NET_A = {
   subnet: '10.99.0.0/24',
   gateway: '10.99.0.1',
   prefix: 24,
-  bridge: 'niso-niso-defau',
+  bridge: 'niso-default',
 }
 const NET_B = {name: 'back', subnet: '10.99.1.0/24', gateway: '10.99.1.1', prefix: 24, bridge: 'niso-back'}
 
@@ -57,16 +57,16 @@ table inet niso {
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
-		ip saddr 127.0.0.0/8 oifname "niso-niso-defau" ct status dnat masquerade
-		ip saddr 10.99.0.0/24 oifname != "niso-niso-defau" masquerade
+		ip saddr 127.0.0.0/8 oifname "niso-default" ct status dnat masquerade
+		ip saddr 10.99.0.0/24 oifname != "niso-default" masquerade
 		ip saddr 127.0.0.0/8 oifname "niso-back" ct status dnat masquerade
 		ip saddr 10.99.1.0/24 oifname != "niso-back" masquerade
 	}
 	chain forward {
 		type filter hook forward priority filter; policy accept;
 		ct state established,related accept
-		iifname "niso-niso-defau" oifname { "niso-back" } drop
-		iifname "niso-back" oifname { "niso-niso-defau" } drop
+		iifname "niso-default" oifname { "niso-back" } drop
+		iifname "niso-back" oifname { "niso-default" } drop
 	}
 }
 `,
@@ -130,7 +130,7 @@ table inet niso_policy {
     })
     assert.deepEqual(plan.rootfs, [
       {kind: 'bind-ro', host: '/opt/niso/net/hosts/api', target: '/etc/niso-net'},
-      {kind: 'symlink', target: '/etc/hosts', linkTo: '/etc/niso-net/hosts'},
+      {kind: 'symlink', target: '/etc/hosts', linkTo: 'niso-net/hosts'},
     ])
     const lines = plan.setup.map((c) => `${c.ignoreFailure ? '-' : ''}${c.argv.join(' ')}`)
     assert.deepEqual(lines, [
@@ -138,7 +138,7 @@ table inet niso_policy {
       '-ip netns delete niso-api',
       'ip netns add niso-api',
       'ip link add nv-api type veth peer name eth0 netns niso-api',
-      'ip link set nv-api master niso-niso-defau up',
+      'ip link set nv-api master niso-default up',
       'ip -n niso-api link set lo up',
       'ip -n niso-api address add 10.99.0.2/24 dev eth0',
       'ip -n niso-api link set eth0 up',

@@ -1,6 +1,7 @@
 import type {Relaxation} from '@niso/plugin-sdk'
 
 import type {ProbeSpec} from '../health/probe-spec.js'
+import type {NetworkSection} from '../net/attach-plan.js'
 import type {RootfsLayout} from './rootfs-layout.js'
 
 /**
@@ -24,6 +25,15 @@ export interface ActivationPlan {
     readonly onUnhealthy?: string
   }
   readonly rootfs: RootfsLayout
+  /** Where the service joins a network ([network] of the manifest, applied again under the lock). */
+  readonly network?: {
+    readonly section: NetworkSection
+    readonly network: string
+    readonly subnet: string
+    readonly address: string
+    readonly hostname: string
+    readonly ports: readonly string[]
+  }
   /** Manifest hooks, paths relative to the package root (run inside the service's sandbox). */
   readonly hooks: {
     readonly preActivate?: string

@@ -44,6 +44,19 @@ export interface PlanInput {
   /** Variables the niso probe commands need (NISO_ROOT when relocated). */
   readonly nisoEnv: Readonly<Record<string, string>>
   readonly nisoVersion: string
+  /** The network backend's plan for this service, when it joins a network. */
+  readonly network?: NetworkInput
+}
+
+/** A network backend's contribution: unit directives and rootfs steps, and what the plan shows. */
+export interface NetworkInput {
+  /** As messages name it: `@niso/plugin-net-nftables (network "bridge")`. */
+  readonly source: string
+  readonly unit: UnitFragment
+  readonly rootfs: readonly RootfsStep[]
+  /** The namespace the service joins (its health checks join it too). */
+  readonly netnsPath?: string
+  readonly summary: NonNullable<ActivationPlan['network']>
 }
 
 export const DEFAULT_PRESET = 'server'
@@ -66,6 +79,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   const gate = health ? await healthGateSteps(input) : []
   const steps: ContributedStep[] = [
     ...[...hostRootfs(input), ...gate].map((step) => ({step, from: 'host'})),
+    ...(input.network?.rootfs ?? []).map((step) => ({step, from: input.network?.source ?? 'network'})),
     ...(runtime?.plan.rootfs ?? compiled?.rootfs ?? []).map((step) => ({
       step,
       from: runtime ? `runtime "${runtime.id}"` : 'compiled binary',
@@ -91,6 +105,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
     runtime
       ? {phase: 'runtime', from: runtime.from, fragment: runtime.plan.unit}
       : {phase: 'runtime', from: 'compiled binary', fragment: compiled?.fragment ?? {}},
+    ...(input.network ? [{phase: 'network' as const, from: input.network.source, fragment: input.network.unit}] : []),
     {phase: 'manifest', from: 'manifest.toml', fragment: manifestPart.fragment},
   ]
   const dropped = droppedCapabilities(m)
@@ -120,7 +135,9 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
       Labels: Object.keys(m.labels ?? {}).length ? JSON.stringify(m.labels) : '',
     },
   })
-  const healthUnits = health ? renderHealthUnits(app, health, input.nisoCommand, input.nisoEnv) : undefined
+  const healthUnits = health
+    ? renderHealthUnits(app, health, input.nisoCommand, input.nisoEnv, input.network?.netnsPath)
+    : undefined
 
   return {
     app,
@@ -139,6 +156,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
         }
       : {}),
     rootfs,
+    ...(input.network ? {network: input.network.summary} : {}),
     hooks: {
       ...(m.hooks?.pre_activate ? {preActivate: m.hooks.pre_activate} : {}),
       ...(m.hooks?.post_activate ? {postActivate: m.hooks.post_activate} : {}),
@@ -256,7 +274,16 @@ function hostRootfs(input: PlanInput): RootfsStep[] {
     {kind: 'bind-ro', host: '/etc/ssl/certs', target: '/etc/ssl/certs', optional: true},
     {kind: 'bind-ro', host: '/usr/share/ca-certificates', target: '/usr/share/ca-certificates', optional: true},
     {kind: 'bind-ro', host: '/etc/localtime', target: '/etc/localtime', optional: true},
-    {kind: 'file', target: '/etc/hosts', content: `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${hostname}\n`},
+    // On a network, /etc/hosts comes from the backend (peers, kept up to date).
+    ...(input.network?.rootfs.some((s) => s.target === '/etc/hosts')
+      ? []
+      : [
+          {
+            kind: 'file',
+            target: '/etc/hosts',
+            content: `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${hostname}\n`,
+          } as const,
+        ]),
     {
       kind: 'file',
       target: '/etc/passwd',

@@ -23,9 +23,9 @@ function ifaceName(prefix: string, name: string): string {
     .slice(0, IFNAMSIZ - prefix.length)}`
 }
 
-/** The bridge of a network: "niso-<net>", hashed to fit. */
+/** The bridge of a network: "niso-<net>" ("niso-default" for niso-default), hashed to fit. */
 export function bridgeName(network: string): string {
-  return ifaceName('niso-', network)
+  return ifaceName('niso-', network.replace(/^niso-/, ''))
 }
 
 /** The host end of a service's veth pair. */

@@ -1,16 +1,26 @@
 import path from 'node:path'
 
+import type {AppView, IsolationPreset, Manifest} from '@niso/plugin-sdk'
 import type {Config} from '@oclif/core'
 
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
-import {planActivation} from '../../core/activation/plan-activation.js'
+import {
+  DEFAULT_PRESET,
+  type NetworkInput,
+  type Provided,
+  planActivation,
+  resolvePreset,
+} from '../../core/activation/plan-activation.js'
 import {NisoError} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
+import {formatPort} from '../../core/net/ports.js'
 import {type NisoPaths, packageDir} from '../../core/paths.js'
 import {collectProviders} from '../plugins/collect-providers.js'
 import {readState} from '../state/db.js'
 import {listPackages} from '../state/packages-repo.js'
 import {compareVersions} from '../store/semver.js'
+import {type NetHost, planServiceNetwork} from '../net/attach.js'
+import {netHost} from '../net/net-host.js'
 import {hostView} from './host-view.js'
 
 /**
@@ -43,12 +53,18 @@ export async function prepareActivation(
     collectProviders(config, 'preset'),
     collectProviders(config, 'runtime'),
   ])
+  const host = hostView(paths)
+  const app = {name: manifest.package.name, version: manifest.package.version, dir, manifest}
+  const network = joinsNetwork(manifest, presets)
+    ? await networkInput(await netHost(config, paths), app, manifest.network ?? {})
+    : undefined
   const root = process.env.NISO_ROOT
   return planActivation({
     manifest,
     packageDir: dir,
     paths,
-    host: hostView(paths),
+    host,
+    ...(network ? {network} : {}),
     presets,
     runtimes,
     healthGate: {node: process.execPath, script: path.join(config.root, 'dist', 'health-gate', 'wait-healthy.js')},
@@ -56,4 +72,45 @@ export async function prepareActivation(
     nisoEnv: root && path.resolve(root) !== '/' ? {NISO_ROOT: path.resolve(root)} : {},
     nisoVersion: config.version,
   })
+}
+
+/**
+ * Every service joins a network (niso-default unless [network] names another), except under a
+ * preset that asks for no network at all (PrivateNetwork=yes, as `strict` does): there the
+ * service keeps its own loopback-only namespace and [network] is refused.
+ */
+function joinsNetwork(manifest: Manifest, presets: readonly Provided<IsolationPreset>[]): boolean {
+  const id = manifest.isolation?.preset ?? DEFAULT_PRESET
+  const isolated = resolvePreset(id, presets).unit.Service?.PrivateNetwork === 'yes'
+  if (isolated && manifest.network) {
+    throw new NisoError(
+      'E_NETWORK_REFUSED',
+      `manifest.toml [network]: preset "${id}" runs services without any network (PrivateNetwork=yes)`,
+    )
+  }
+  return !isolated
+}
+
+async function networkInput(
+  net: NetHost,
+  app: AppView,
+  section: NonNullable<Manifest['network']>,
+): Promise<NetworkInput> {
+  const {attach, plan, source} = await planServiceNetwork(net, app, section)
+  return {
+    source,
+    unit: plan.unit,
+    rootfs: plan.rootfs,
+    ...(typeof plan.unit.Service?.NetworkNamespacePath === 'string'
+      ? {netnsPath: plan.unit.Service.NetworkNamespacePath}
+      : {}),
+    summary: {
+      section,
+      network: attach.network.name,
+      subnet: attach.network.subnet,
+      address: attach.address,
+      hostname: attach.hostname,
+      ports: attach.ports.map(formatPort),
+    },
+  }
 }

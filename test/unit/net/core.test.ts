@@ -14,7 +14,7 @@ import type {NetState} from '../../../dist/core/net/state.js'
 const NOW = '2025-01-01T00:00:00.000Z'
 const EMPTY: NetState = {networks: [], leases: [], ports: []}
 const withDefault = (over: Partial<NetState> = {}): NetState => ({
-  networks: [{name: 'niso-default', subnet: '10.99.0.0/24', bridge: 'niso-niso-defau', createdAt: NOW}],
+  networks: [{name: 'niso-default', subnet: '10.99.0.0/24', bridge: 'niso-default', createdAt: NOW}],
   leases: [],
   ports: [],
   ...over,
@@ -35,7 +35,10 @@ describe('port specs', () => {
     })
   })
   it('refuses ports out of range, bad addresses and other shapes, naming the field', () => {
-    assert.throws(() => parsePort('70000:80', 'ports[0]'), /^NisoError: ports\[0\]: "70000:80": port 70000 is not 1–65535$/)
+    assert.throws(
+      () => parsePort('70000:80', 'ports[0]'),
+      /^NisoError: ports\[0\]: "70000:80": port 70000 is not 1–65535$/,
+    )
     assert.throws(() => parsePort('0:80', 'ports[0]'), /port 0 is not/)
     assert.throws(
       () => parsePort('300.1.1.1:80:80', 'ports[1]'),
