@@ -48,9 +48,14 @@ describe('networking (net-nftables) on a real systemd', {skip: machineSkipReason
     m.exec([...(ns ? ['ip', 'netns', 'exec', ns] : []), 'curl', '-sS', '--max-time', '2', url])
   const mainPid = async (app: string) =>
     Number((await m.exec(['systemctl', 'show', '-p', 'MainPID', '--value', `niso-${app}.service`])).stdout.trim())
-  /** From inside a service's namespace: resolve HOST with the service's own /etc/hosts, then GET it. */
+  /**
+   * From inside a service's namespace: resolve HOST with the service's own /etc/hosts (the file
+   * niso binds into its rootfs, checked to be what the service sees), then GET it.
+   */
   const getByName = async (app: string, host: string, port: number) => {
-    const pid = await mainPid(app)
+    const file = `/opt/niso/net/hosts/${app}/hosts`
+    const seen = await m.exec(['cat', `/proc/${await mainPid(app)}/root/etc/hosts`])
+    assert.equal(seen.stdout, (await m.exec(['cat', file])).stdout)
     return m.exec([
       'ip',
       'netns',
@@ -60,7 +65,7 @@ describe('networking (net-nftables) on a real systemd', {skip: machineSkipReason
       '-m',
       'sh',
       '-c',
-      `mount --bind /proc/${pid}/root/etc/niso-net/hosts /etc/hosts && ip=$(getent hosts ${host} | cut -d' ' -f1) && ` +
+      `mount --bind ${file} /etc/hosts && ip=$(getent hosts ${host} | cut -d' ' -f1) && ` +
         `test -n "$ip" && curl -sS --max-time 2 http://$ip:${port}/`,
     ])
   }
