@@ -21,7 +21,6 @@ import {collectProviders} from '../plugins/collect-providers.js'
  * is one line naming the plugin, never a half-applied network.
  */
 export interface CheckedBackend {
-  readonly plugin: string
   readonly source: string
   plan(ctx: NetworkContext): Promise<NetworkPlan>
   bridge(net: NetworkView): NetLifecycle
@@ -41,7 +40,6 @@ export function checkedBackend(p: {readonly provider: NetworkBackend; readonly p
     )
   }
   return {
-    plugin: p.plugin,
     source,
     plan: async (ctx) => check(NetworkPlanSchema, await p.provider.plan(ctx), 'plan()') as NetworkPlan,
     bridge: (net) => check(NetLifecycleSchema, p.provider.bridge(net), 'bridge()'),
