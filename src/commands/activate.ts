@@ -21,7 +21,7 @@ export default class Activate extends NisoCommand {
 
   static override flags = {
     'dry-run': Flags.boolean({
-      description: 'print the plan (unit, rootfs, hooks, what would restart) and change nothing',
+      description: 'print the plan (unit, exposure score, rootfs, hooks, what would restart) and change nothing',
     }),
     force: Flags.boolean({description: 'restart even if this version is already active and running'}),
   }
@@ -35,9 +35,13 @@ export default class Activate extends NisoCommand {
     const paths = nisoPaths()
     const plan = await prepareActivation(this.config, paths, args.name, args.version)
     if (flags['dry-run']) {
-      const {renderPlan} = await import('../ui/render-plan.js')
-      if (!this.jsonEnabled()) this.log(renderPlan(plan))
-      return plan
+      const [{renderPlan}, {unitExposure}] = await Promise.all([
+        import('../ui/render-plan.js'),
+        import('../system/security-score.js'),
+      ])
+      const exposure = await unitExposure(plan.unitText, plan.unitName, plan.exposureBudget)
+      if (!this.jsonEnabled()) this.log(renderPlan(plan, exposure))
+      return {...plan, exposure}
     }
     const {applyActivation} = await import('../system/activation/apply-activation.js')
     const quiet = this.jsonEnabled()

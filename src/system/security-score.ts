@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {NisoError, messageOf} from '../core/errors.js'
-import {type SecurityReport, parseSecurityReport} from '../core/unit/exposure.js'
+import {type Exposure, type SecurityReport, exposureOf, parseSecurityReport} from '../core/unit/exposure.js'
 
 /**
  * The `systemd-analyze security` exposure of a unit's text, computed offline (no running systemd
@@ -29,4 +29,9 @@ export async function exposureScore(unitText: string, unitName = 'niso-score.ser
   } finally {
     await rm(dir, {recursive: true, force: true})
   }
+}
+
+/** The exposure of a unit's text and its effective score, which credits niso's own network namespace. */
+export async function unitExposure(unitText: string, unitName: string, budget?: number): Promise<Exposure> {
+  return exposureOf(await exposureScore(unitText, unitName), unitText, budget)
 }

@@ -1,10 +1,12 @@
 import type {ActivationPlan} from '../core/activation/activation-plan.js'
+import {type Exposure, exposureText} from '../core/unit/exposure.js'
 
 /** The human form of `niso activate --dry-run`: what would be written, mounted, run and restarted. */
-export function renderPlan(plan: ActivationPlan): string {
+export function renderPlan(plan: ActivationPlan, exposure: Exposure): string {
   const out: string[] = [`Plan: activate ${plan.app} ${plan.version} as ${plan.unitName}`, '']
   out.push(`preset: ${plan.preset}`, `runtime: ${plan.runtime ?? 'none (compiled binary)'}`)
-  for (const r of plan.relaxations) out.push(`relaxation: ${r.directive}=${[r.value].flat().join(' ')} (${r.reason})`)
+  out.push(`exposure: ${exposureText(exposure)}`)
+  for (const r of plan.relaxations) out.push(`relaxation: ${r.directive}=${r.value} for ${r.by} (${r.reason})`)
   out.push('', `--- ${plan.unitName}`, plan.unitText.trimEnd())
   if (plan.health) {
     out.push(

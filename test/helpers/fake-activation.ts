@@ -128,6 +128,7 @@ export function fakePlan(spec: FakeVersion): ActivationPlan {
         }
       : {}),
     rootfs: {dirs: [], files: [], symlinks: [], binds: []},
+    volumes: [],
     hooks: {
       ...(spec.hooks?.preDeactivate ? {preDeactivate: hookFile('pre_deactivate')} : {}),
       ...(spec.hooks?.postDeactivate ? {postDeactivate: hookFile('post_deactivate')} : {}),

@@ -21,6 +21,9 @@ http = "${health}"
 interval = "1s"
 timeout = "1s"
 retries = 2
+
+[labels]
+team = "core"
 ${extra}
 
 [network]
@@ -56,6 +59,20 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     assert.match(r.stdout, /^RootDirectory=\/opt\/niso\/rootfs\/it-hello\/1\.0\.0\/root$/m)
     assert.match(r.stdout, /^DynamicUser=yes$/m)
     assert.match(r.stdout, /would \(re\)start niso-it-hello\.service/)
+    // The exposure systemd-analyze gives the unit, within the server preset's budget; nothing to
+    // credit without a niso network namespace, so the effective score is the same.
+    const exposure =
+      /^exposure: (\d+\.\d) (\S+) \(preset budget 1\.0\); effective (\d+\.\d) \(nothing to credit\)$/m.exec(r.stdout)
+    assert.ok(exposure, `no exposure line in:\n${r.stdout}`)
+    assert.ok(Number(exposure[1]) <= 1, `exposure ${exposure[1]} over budget`)
+    assert.equal(exposure[3], exposure[1])
+    const json = await m.niso(['activate', 'it-hello', '1.0.0', '--dry-run', '--json'])
+    assert.equal(json.code, 0, json.stderr)
+    const plan = JSON.parse(json.stdout) as {exposure: {score: number; label: string; budget: number}}
+    assert.deepEqual(
+      [plan.exposure.score, plan.exposure.label, plan.exposure.budget],
+      [Number(exposure[1]), exposure[2], 1],
+    )
     const unit = await m.exec(['test', '-e', '/etc/systemd/system/niso-it-hello.service'])
     assert.notEqual(unit.code, 0, 'dry run wrote a unit file')
   })
@@ -136,6 +153,73 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     const logs = await m.niso(['logs', 'it-hello', '-n', '200'])
     assert.equal(logs.code, 0)
     assert.match(logs.stdout, /hello-c listening on :8081/)
+  })
+
+  it('debug shows the live unit with its drop-ins, the mounts systemd sees, exposure, health, labels, logs', async () => {
+    type Report = {
+      version: string
+      unitText: string
+      dropIns: {path: string; text: string}[]
+      rootDirectory: string
+      mounts: {kind: string; source?: string; target: string; optional: boolean}[]
+      exposure: {score: number; effective: number; budget: number}
+      health: {status: string; events: {kind: string; version: string | null}[]}
+      labels: Record<string, string>
+      logs: string[]
+    }
+    const debug = async () => {
+      const r = await m.niso(['debug', 'it-hello', '-n', '200', '--json'])
+      assert.equal(r.code, 0, r.stderr)
+      return JSON.parse(r.stdout) as Report
+    }
+    const before = await debug()
+    assert.equal(before.version, '2.0.0')
+    assert.match(before.unitText, /^RootDirectory=\/opt\/niso\/rootfs\/it-hello\/2\.0\.0\/root$/m)
+    assert.deepEqual(before.dropIns, [])
+    assert.equal(before.rootDirectory, '/opt/niso/rootfs/it-hello/2.0.0/root')
+    const app = before.mounts.find((x) => x.target === '/app')
+    assert.deepEqual(app && [app.kind, app.source], ['bind-ro', '/opt/niso/packages/it-hello/2.0.0'])
+    const resolv = before.mounts.find((x) => x.target === '/etc/resolv.conf')
+    assert.equal(resolv?.optional, true)
+    assert.ok(before.exposure.score <= before.exposure.budget, JSON.stringify(before.exposure))
+    assert.equal(before.health.status, 'healthy')
+    assert.deepEqual(
+      before.health.events.filter((e) => e.kind === 'activate').map((e) => e.version),
+      ['1.0.0', '1.0.0', '2.0.0'],
+    )
+    assert.deepEqual(before.labels, {team: 'core'})
+    assert.ok(
+      before.logs.some((l) => l.includes('hello-c listening on :8081')),
+      before.logs.join('\n'),
+    )
+
+    // A local drop-in that loosens the unit: debug shows it and scores what systemd runs.
+    const dir = '/etc/systemd/system/niso-it-hello.service.d'
+    await m.exec(['mkdir', '-p', dir])
+    await m.exec([
+      'sh',
+      '-c',
+      `printf '[Service]\\nProtectHome=read-only\\nPrivateDevices=no\\n' > ${dir}/90-debug.conf`,
+    ])
+    await m.exec(['systemctl', 'daemon-reload'])
+    try {
+      const after = await debug()
+      assert.deepEqual(after.dropIns, [
+        {path: `${dir}/90-debug.conf`, text: '[Service]\nProtectHome=read-only\nPrivateDevices=no\n'},
+      ])
+      assert.ok(after.exposure.score > before.exposure.score, `${after.exposure.score} vs ${before.exposure.score}`)
+      const text = await m.niso(['debug', 'it-hello'])
+      assert.equal(text.code, 0, text.stderr)
+      assert.match(text.stdout, /^it-hello 2\.0\.0: niso-it-hello\.service active \(running\) \(MainPID \d+\)$/m)
+      assert.match(text.stdout, /^exposure: \d+\.\d \S+ \(preset budget 1\.0\); effective /m)
+      assert.match(text.stdout, new RegExp(`^--- ${dir}/90-debug\\.conf$`, 'm'))
+      assert.match(text.stdout, /^bind-ro {1}\/app <- \/opt\/niso\/packages\/it-hello\/2\.0\.0/m)
+      assert.match(text.stdout, /^team=core$/m)
+    } finally {
+      await m.exec(['rm', '-rf', dir])
+      await m.exec(['systemctl', 'daemon-reload'])
+    }
+    assert.equal((await m.niso(['debug', 'it-nothing'])).code, 1)
   })
 
   it('rolls back to v1 with a symlink swap and a restart, and back again', async () => {

@@ -273,8 +273,10 @@ describe('niso machine', {skip: machineSkipReason()}, () => {
       out.mainPid = st.mainPid > 0
       out.since = Math.abs(Date.now() - st.activeEnterTimestamp.getTime()) < 60000
       out.listed = (await sc.listUnits(['niso-wrap*'])).map((u) => u.unit)
-      for (let i = 0; i < 50; i++) { if ((await j.lastLines('niso-wrap.service', 2)).length === 2) break; await new Promise((r) => setTimeout(r, 50)) }
-      out.journal = await j.lastLines('niso-wrap.service', 2)
+      // The service's output and systemd's own "Started" line reach journald by different paths.
+      const printed = async () => (await j.lastLines('niso-wrap.service', 10)).filter((l) => l.startsWith('line-'))
+      for (let i = 0; i < 100; i++) { if ((await printed()).length === 2) break; await new Promise((r) => setTimeout(r, 50)) }
+      out.journal = await printed()
       await sc.stop('niso-wrap.service')
       out.after = await sc.activeState('niso-wrap.service')
       out.enabled = await sc.isEnabled('niso-wrap.service')

@@ -39,7 +39,7 @@ describe(
       assert.match(unit, /^ExecStart=\/usr\/bin\/perl \/app\/hello\.pl$/m)
       assert.match(unit, /^TasksMax=64$/m, 'the company preset')
       assert.match(unit, /^PrivateNetwork=yes$/m, 'inherited from strict')
-      assert.match(unit, /^Preset=acme-strict$/m)
+      assert.match(unit, /^Preset=acme-strict extends strict extends server$/m)
       let log = ''
       for (let i = 0; i < 30 && !/tick/.test(log); i++) {
         await new Promise((res) => setTimeout(res, 200))

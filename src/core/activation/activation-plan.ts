@@ -1,7 +1,6 @@
-import type {Relaxation} from '@niso/plugin-sdk'
-
 import type {ProbeSpec} from '../health/probe-spec.js'
 import type {NetworkSection} from '../net/attach-plan.js'
+import type {AppliedRelaxation} from '../plan/plan-unit.js'
 import type {RootfsLayout} from './rootfs-layout.js'
 
 /**
@@ -34,6 +33,8 @@ export interface ActivationPlan {
     readonly hostname: string
     readonly ports: readonly string[]
   }
+  /** Named volumes: host directories created on first activation and kept across versions. */
+  readonly volumes: readonly {readonly name: string; readonly path: string}[]
   /** Manifest hooks, paths relative to the package root (run inside the service's sandbox). */
   readonly hooks: {
     readonly preActivate?: string
@@ -48,7 +49,9 @@ export interface ActivationPlan {
   readonly sandboxProperties: readonly string[]
   readonly preset: string
   readonly runtime?: string
-  readonly relaxations: readonly Relaxation[]
+  /** The preset's exposure budget (systemd-analyze security score), when it declares one. */
+  readonly exposureBudget?: number
+  readonly relaxations: readonly AppliedRelaxation[]
   readonly contributors: readonly string[]
   readonly labels: Readonly<Record<string, string>>
   readonly warnings: readonly string[]

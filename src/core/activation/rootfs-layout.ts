@@ -1,14 +1,15 @@
 import path from 'node:path'
 
-import type {RootfsStep, UnitFragment} from '@niso/plugin-sdk'
+import {type MergedUnit, type RootfsStep, mountTarget} from '@niso/plugin-sdk'
 
 import {NisoError} from '../errors.js'
+import {parseBindItem} from '../plan/binds.js'
 
 /**
- * Rootfs steps (from the host and plugins) → the layout niso assembles: a skeleton of
- * directories, small files and symlinks on disk, plus bind mounts that systemd performs in the
- * service's own mount namespace (BindReadOnlyPaths=/BindPaths=), so nothing stays mounted on
- * the host and the unit starts at boot with no niso process running.
+ * What niso assembles on disk for a rootfs: a skeleton of directories, small files and symlinks,
+ * plus the mount points of the unit's bind mounts, which systemd performs in the service's own
+ * mount namespace (BindReadOnlyPaths=/BindPaths=), so nothing stays mounted on the host and the
+ * unit starts at boot with no niso process running.
  */
 export interface BindMount {
   readonly source: string
@@ -22,51 +23,49 @@ export interface RootfsLayout {
   readonly dirs: readonly {readonly target: string; readonly mode: number}[]
   readonly files: readonly {readonly target: string; readonly content: string; readonly mode: number}[]
   readonly symlinks: readonly {readonly target: string; readonly linkTo: string}[]
+  /** Every Bind*Paths= of the unit, as systemd will mount it. */
   readonly binds: readonly BindMount[]
 }
 
 export interface ContributedStep {
   readonly step: RootfsStep
-  /** Who asked for it, for conflict messages ("runtime nodejs", "host"). */
+  /** Who asked for it, for conflict messages ("niso", a runtime). */
   readonly from: string
 }
 
-export function layoutRootfs(steps: readonly ContributedStep[]): RootfsLayout {
+/**
+ * Rootfs steps (binds among them are already in the unit) and the merged unit → the layout.
+ * Two contributors asking for the very same directory, file or symlink agree; anything else on
+ * one target is a conflict, and so is a file or symlink where the unit mounts something.
+ */
+export function layoutRootfs(steps: readonly ContributedStep[], unit: MergedUnit): RootfsLayout {
   const owners = new Map<string, {from: string; key: string}>()
   const dirs: {target: string; mode: number}[] = []
   const files: {target: string; content: string; mode: number}[] = []
   const symlinks: {target: string; linkTo: string}[] = []
-  const binds: BindMount[] = []
+  const binds = unitBinds(unit)
+  const mounted = new Set([...binds.map((b) => b.target), ...listOf(unit, 'TemporaryFileSystem').map(tmpfsTarget)])
 
   for (const {step, from} of steps) {
+    if (step.kind === 'bind-ro' || step.kind === 'bind-rw') continue
     const target = path.posix.normalize(step.target)
-    // Two contributors asking for the very same thing (the same library bound read-only, the
-    // same directory) agree; anything else on one target is a conflict.
-    const key = JSON.stringify({...step, target, optional: undefined})
+    const key = step.kind === 'mkdir' ? `mkdir ${step.mode ?? 0o755}` : JSON.stringify(step)
     const previous = owners.get(target)
-    if (previous !== undefined) {
-      if (previous.key === key) continue
+    if (previous?.key === key) continue
+    if (previous !== undefined || (step.kind !== 'mkdir' && mounted.has(target))) {
       throw new NisoError(
         'E_ROOTFS_CONFLICT',
-        `rootfs target ${target} is claimed twice: by ${previous.from} and by ${from}`,
+        `rootfs target ${target} is claimed twice: by ${previous?.from ?? 'a mount in the unit'} and by ${from}`,
       )
     }
     owners.set(target, {from, key})
-    switch (step.kind) {
-      case 'mkdir':
-        dirs.push({target, mode: step.mode ?? 0o755})
-        break
-      case 'file':
-        files.push({target, content: step.content, mode: step.mode ?? 0o644})
-        break
-      case 'symlink':
-        symlinks.push({target, linkTo: step.linkTo})
-        break
-      case 'bind-ro':
-      case 'bind-rw':
-        binds.push({source: step.host, target, readOnly: step.kind === 'bind-ro', optional: step.optional ?? false})
-        break
-    }
+    if (step.kind === 'mkdir') dirs.push({target, mode: step.mode ?? 0o755})
+    else if (step.kind === 'file') files.push({target, content: step.content, mode: step.mode ?? 0o644})
+    else symlinks.push({target, linkTo: step.linkTo})
+  }
+  // TemporaryFileSystem= mounts onto a directory that must exist inside RootDirectory.
+  for (const target of listOf(unit, 'TemporaryFileSystem').map(tmpfsTarget)) {
+    if (!owners.has(target)) dirs.push({target, mode: 0o755})
   }
   const byTarget = <T extends {target: string}>(a: T, b: T) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0)
   return {
@@ -77,16 +76,20 @@ export function layoutRootfs(steps: readonly ContributedStep[]): RootfsLayout {
   }
 }
 
-/** systemd's Bind*Paths= syntax: "[-]source[:target[:options]]", with ":" and "\" escaped. */
-export function bindSpec(bind: BindMount): string {
-  const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/:/g, '\\:').replace(/ /g, '\\x20')
-  const src = `${bind.optional ? '-' : ''}${esc(bind.source)}`
-  return bind.source === bind.target ? src : `${src}:${esc(bind.target)}`
+function unitBinds(unit: MergedUnit): BindMount[] {
+  return (['BindReadOnlyPaths', 'BindPaths'] as const).flatMap((directive) =>
+    listOf(unit, directive).map((item) => {
+      const {host, target, optional} = parseBindItem(item)
+      return {source: host, target, readOnly: directive === 'BindReadOnlyPaths', optional}
+    }),
+  )
 }
 
-/** The unit directives that perform the layout's bind mounts. */
-export function bindDirectives(binds: readonly BindMount[]): UnitFragment {
-  const ro = binds.filter((b) => b.readOnly).map(bindSpec)
-  const rw = binds.filter((b) => !b.readOnly).map(bindSpec)
-  return {Service: {...(ro.length ? {BindReadOnlyPaths: ro} : {}), ...(rw.length ? {BindPaths: rw} : {})}}
+function tmpfsTarget(item: string): string {
+  return mountTarget('TemporaryFileSystem', item)
+}
+
+function listOf(unit: MergedUnit, name: string): string[] {
+  const value = unit.Service[name]
+  return value === undefined ? [] : [value].flat()
 }

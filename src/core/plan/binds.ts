@@ -38,3 +38,10 @@ export function mountPath(p: string, source: string): string {
   }
   return path.posix.normalize(p).replace(/(.)\/$/, '$1')
 }
+
+/** A Bind*Paths= item as `bindItem` writes it ("[-]host[:target]"), read back. */
+export function parseBindItem(item: string): {host: string; target: string; optional: boolean} {
+  const optional = item.startsWith('-')
+  const [host = '', target = host] = (optional ? item.slice(1) : item).split(':')
+  return {host, target, optional}
+}

@@ -214,7 +214,7 @@ export function manifestUnit(m: Readonly<Manifest>, ctx: ManifestUnitContext): M
       tmpfs.push(`${mount}:${size}mode=1777,nosuid,nodev`)
       continue
     }
-    const host = 'host' in volume ? volume.host : path.posix.join(ctx.volumesDir, name)
+    const host = 'host' in volume ? volume.host : namedVolumePath(ctx.volumesDir, name)
     const item = bindItem(host, mount, where)
     if (volume.mode === 'ro') bindsRo.push(item)
     else binds.push(item)
@@ -228,6 +228,19 @@ export function manifestUnit(m: Readonly<Manifest>, ctx: ManifestUnitContext): M
     .filter(([, d]) => Object.keys(d.unit).length + Object.keys(d.service).length > 0)
     .map(([name, d]) => ({source: `manifest.toml ${name}`, fragment: {Unit: d.unit, Service: d.service}}))
   return {fragments, relaxations, warnings, mountPoints}
+}
+
+/** Where a named volume lives on the host: shared by name, kept across versions and rollbacks. */
+export function namedVolumePath(volumesDir: string, name: string): string {
+  return path.posix.join(volumesDir, name)
+}
+
+/** The manifest's named volumes (neither a host bind nor a tmpfs) and their host directories. */
+export function namedVolumes(m: Readonly<Manifest>, volumesDir: string): {name: string; path: string}[] {
+  return Object.entries(m.volumes ?? {})
+    .filter(([, v]) => !('tmpfs' in v) && !('host' in v))
+    .map(([name]) => ({name, path: namedVolumePath(volumesDir, name)}))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
 }
 
 /** One `relax` entry ("Directive=value" or a named alias like "jit") as a relaxation request. */

@@ -57,3 +57,31 @@ export function effectiveScore(report: SecurityReport, unitText: string): Effect
   }
   return {score: Math.max(0, Math.round(score * 10) / 10), credited}
 }
+
+/** A unit's exposure as `activate --dry-run` and `debug` show it. */
+export interface Exposure {
+  readonly score: number
+  readonly label: string
+  readonly effective: number
+  readonly credited: readonly string[]
+  /** The preset's budget, when it declares one. */
+  readonly budget?: number
+}
+
+export function exposureOf(report: SecurityReport, unitText: string, budget?: number): Exposure {
+  const effective = effectiveScore(report, unitText)
+  return {
+    score: report.score,
+    label: report.label,
+    effective: effective.score,
+    credited: effective.credited,
+    ...(budget === undefined ? {} : {budget}),
+  }
+}
+
+/** "1.0 OK (preset budget 1.0); effective 0.5 (credits PrivateNetwork= (niso network namespace))". */
+export function exposureText(e: Exposure): string {
+  const budget = e.budget === undefined ? '' : ` (preset budget ${e.budget.toFixed(1)})`
+  const credits = e.credited.length ? ` (credits ${e.credited.join(', ')})` : ' (nothing to credit)'
+  return `${e.score.toFixed(1)} ${e.label}${budget}; effective ${e.effective.toFixed(1)}${credits}`
+}

@@ -16,6 +16,7 @@ import {recentLines} from '../services/unit-ops.js'
 import {type NetHost, attachService} from '../net/attach.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
+import {ensureVolumes} from './volumes.js'
 
 export interface ActivationResult {
   readonly app: string
@@ -80,6 +81,8 @@ export async function applyActivation(
       else await stop(service.unitName).catch(() => undefined)
     })
     if (detach) undo.push(detach)
+    for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
+    undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)
     undo.push(await writeVersionDir(plan, service, target.dir))
 

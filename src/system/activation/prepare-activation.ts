@@ -1,21 +1,18 @@
+import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import type {AppView, IsolationPreset, Manifest} from '@niso/plugin-sdk'
+import {type AppView, type IsolationPreset, type Manifest, resolvePreset} from '@niso/plugin-sdk'
 import type {Config} from '@oclif/core'
 
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
-import {
-  DEFAULT_PRESET,
-  type NetworkInput,
-  type Provided,
-  planActivation,
-  resolvePreset,
-} from '../../core/activation/plan-activation.js'
+import {type NetworkInput, planActivation} from '../../core/activation/plan-activation.js'
 import {NisoError} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
 import {formatPort} from '../../core/net/ports.js'
 import {type NisoPaths, packageDir} from '../../core/paths.js'
-import {collectProviders} from '../plugins/collect-providers.js'
+import {collectProviders} from '../../core/plugins/collect-providers.js'
+import type {Provided} from '../../core/plugins/provided.js'
+import {DEFAULT_PRESET} from '../../core/plan/plan-unit.js'
 import {readState} from '../state/db.js'
 import {listPackages} from '../state/packages-repo.js'
 import {compareVersions} from '../store/semver.js'
@@ -67,6 +64,7 @@ export async function prepareActivation(
     ...(network ? {network} : {}),
     presets,
     runtimes,
+    hasFile: (rel) => existsSync(path.join(dir, rel)),
     healthGate: {node: process.execPath, script: path.join(config.root, 'dist', 'health-gate', 'wait-healthy.js')},
     nisoCommand: [path.join(config.root, 'bin', 'niso')],
     nisoEnv: root && path.resolve(root) !== '/' ? {NISO_ROOT: path.resolve(root)} : {},
@@ -81,7 +79,16 @@ export async function prepareActivation(
  */
 function joinsNetwork(manifest: Manifest, presets: readonly Provided<IsolationPreset>[]): boolean {
   const id = manifest.isolation?.preset ?? DEFAULT_PRESET
-  const isolated = resolvePreset(id, presets).unit.Service?.PrivateNetwork === 'yes'
+  let preset
+  try {
+    preset = resolvePreset(
+      id,
+      presets.map((p) => p.provider),
+    )
+  } catch {
+    return true // an unknown or broken preset: planning the unit reports it
+  }
+  const isolated = preset.unit.Service?.PrivateNetwork === 'yes'
   if (isolated && manifest.network) {
     throw new NisoError(
       'E_NETWORK_REFUSED',
@@ -96,8 +103,9 @@ async function networkInput(
   app: AppView,
   section: NonNullable<Manifest['network']>,
 ): Promise<NetworkInput> {
-  const {attach, plan, source} = await planServiceNetwork(net, app, section)
+  const {attach, plan, plugin, source} = await planServiceNetwork(net, app, section)
   return {
+    plugin,
     source,
     unit: plan.unit,
     rootfs: plan.rootfs,

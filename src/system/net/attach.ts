@@ -27,6 +27,7 @@ export interface NetHost {
 export interface ServiceNetwork {
   readonly attach: AttachPlan
   readonly plan: NetworkPlan
+  readonly plugin: string
   readonly source: string
 }
 
@@ -42,7 +43,7 @@ export async function planServiceNetwork(net: NetHost, app: AppView, section: Ne
   const after = withAttach(state, attach)
   const lease = after.leases.find((l) => l.service === app.name) as LeaseRow
   const plan = await net.backend.plan({app, host: net.host, attachment: attachmentOf(net.paths, lease, after)})
-  return {attach, plan, source: net.backend.source}
+  return {attach, plan, plugin: net.backend.plugin, source: net.backend.source}
 }
 
 /**

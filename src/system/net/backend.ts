@@ -14,13 +14,15 @@ import type {Config} from '@oclif/core'
 import * as v from 'valibot'
 
 import {NisoError} from '../../core/errors.js'
-import {collectProviders} from '../plugins/collect-providers.js'
+import {collectProviders} from '../../core/plugins/collect-providers.js'
 
 /**
  * A network backend with every output validated against the SDK schemas, so a plugin's mistake
  * is one line naming the plugin, never a half-applied network.
  */
 export interface CheckedBackend {
+  /** "name@version" of the plugin, for Contributors=. */
+  readonly plugin: string
   readonly source: string
   plan(ctx: NetworkContext): Promise<NetworkPlan>
   bridge(net: NetworkView): NetLifecycle
@@ -40,6 +42,7 @@ export function checkedBackend(p: {readonly provider: NetworkBackend; readonly p
     )
   }
   return {
+    plugin: p.plugin,
     source,
     plan: async (ctx) => check(NetworkPlanSchema, await p.provider.plan(ctx), 'plan()') as NetworkPlan,
     bridge: (net) => check(NetLifecycleSchema, p.provider.bridge(net), 'bridge()'),

@@ -7,7 +7,7 @@ import type {ActivationPlan} from '../../core/activation/activation-plan.js'
 import {serviceLayout, versionLayout} from '../../core/activation/layout.js'
 import {NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
-import {collectProviders} from '../plugins/collect-providers.js'
+import {collectProviders} from '../../core/plugins/collect-providers.js'
 import {readState} from '../state/db.js'
 import {listServices} from '../state/services-repo.js'
 

@@ -28,24 +28,36 @@ export async function resetFailedUnits(units: readonly string[]): Promise<void> 
 }
 
 /**
- * The unit's journal lines since a moment (at most `n`), else its last `n`, for error messages.
- * journald reads a service's output stream asynchronously, so the line that explains a failed
- * start (the gate's verdict, written just before systemctl returns) can arrive after systemd's
- * own "Failed with result" line: wait (at most `settleMs`) for that line, then read once more.
+ * The journal lines that explain a failed start since a moment (at most `n`), else the unit's
+ * last `n`, for error messages. journald reads a service's output stream asynchronously (late on
+ * a loaded host), and a unit with Restart= starts again at once and keeps logging: so wait (at
+ * most `settleMs`) for systemd's "Failed with result" line, let the stream catch up, and cut the
+ * lines before the next start attempt.
  */
-export async function recentLines(unit: string, since: Date, n = 15, settleMs = 3000): Promise<string[]> {
+export async function recentLines(unit: string, since: Date, n = 15, settleMs = 10_000): Promise<string[]> {
   const read = async (): Promise<string[]> => {
     await run('journalctl', ['--sync'], {timeoutMs: 5000})
-    return query({units: [unit], since, lines: n}).catch(() => [])
+    return query({units: [unit], since, lines: 5000}).catch(() => [])
+  }
+  // The first failure after the first start attempt (stopping the version before it may fail too).
+  const failed = (lines: readonly string[]): number => {
+    const start = lines.findIndex((l) => l.startsWith('Starting '))
+    return lines.findIndex((l, i) => i > start && /Failed with result/.test(l))
   }
   const deadline = Date.now() + settleMs
   let lines = await read()
-  while (!lines.some((l) => /Failed with result|Failed to start/.test(l)) && Date.now() < deadline) {
+  while (failed(lines) < 0 && Date.now() < deadline) {
     await sleep(100)
     lines = await read()
   }
-  await sleep(200)
+  await sleep(300)
   lines = await read()
+  const at = failed(lines)
+  if (at >= 0) {
+    const next = lines.findIndex((l, i) => i > at && /Scheduled restart job|^Stopped |^Starting /.test(l))
+    lines = lines.slice(0, next < 0 ? undefined : next)
+  }
+  lines = lines.slice(-n)
   return lines.length ? lines : lastLines(unit, n).catch(() => [])
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {effectiveScore, parseSecurityReport} from '../../../dist/core/unit/exposure.js'
+import {effectiveScore, exposureOf, exposureText, parseSecurityReport} from '../../../dist/core/unit/exposure.js'
 import {exposureScore} from '../../../dist/system/security-score.js'
 
 const SAMPLE = `  NAME                                  DESCRIPTION                                   EXPOSURE
@@ -47,6 +47,17 @@ describe('effectiveScore', () => {
       credited: ['PrivateNetwork= (niso network namespace)'],
     })
     assert.deepEqual(effectiveScore(report, '[Service]\nExecStart=/x\n'), {score: 1, credited: []})
+  })
+})
+
+describe('exposureText', () => {
+  it('shows the score, the budget and what the effective score credits', () => {
+    const report = parseSecurityReport(SAMPLE)
+    assert.equal(
+      exposureText(exposureOf(report, '[Service]\nNetworkNamespacePath=/run/netns/niso-web\n', 1)),
+      '1.0 OK (preset budget 1.0); effective 0.5 (credits PrivateNetwork= (niso network namespace))',
+    )
+    assert.equal(exposureText(exposureOf(report, '[Service]\n')), '1.0 OK; effective 1.0 (nothing to credit)')
   })
 })
 
