@@ -46,8 +46,10 @@ export default class Activate extends NisoCommand {
     }
     const {applyActivation} = await import('../system/activation/apply-activation.js')
     const quiet = this.jsonEnabled()
+    const {netHost} = await import('../system/net/net-host.js')
     const result = await applyActivation(plan, paths, {
       force: flags.force,
+      ...(plan.network ? {net: await netHost(this.config, paths)} : {}),
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })
     this.log(result.message)

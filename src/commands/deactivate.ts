@@ -17,8 +17,15 @@ export default class Deactivate extends NisoCommand {
       import('../core/paths.js'),
       import('../system/services/deactivate.js'),
     ])
+    const {netHost} = await import('../system/net/net-host.js')
     const quiet = this.jsonEnabled()
-    const r = await deactivate(nisoPaths(), args.name, (line) => quiet || process.stderr.write(`  ${line}\n`))
+    const paths = nisoPaths()
+    const r = await deactivate(
+      paths,
+      args.name,
+      (line) => quiet || process.stderr.write(`  ${line}\n`),
+      await netHost(this.config, paths),
+    )
     for (const w of r.warnings) this.warnLine(w)
     this.log(r.message)
     if (r.version)

@@ -27,6 +27,12 @@ export function renderPlan(plan: ActivationPlan, exposure: Exposure): string {
     '--- hooks',
     ...(hooks.length ? hooks.map(([k, v]) => `${k}: /app/${v} (inside the service's sandbox)`) : ['none']),
   )
+  if (plan.network) {
+    const n = plan.network
+    out.push('', '--- network')
+    out.push(`network ${n.network} (${n.subnet}): ${n.address} as ${n.hostname}.niso.local`)
+    for (const p of n.ports) out.push(`port ${p}`)
+  }
   out.push('', `would (re)start ${plan.unitName}`)
   return out.join('\n')
 }

@@ -25,6 +25,9 @@ retries = 2
 [labels]
 team = "core"
 ${extra}
+
+[network]
+ports = ["8081:8081"]
 `
 
 describe('activation of a compiled app on a real systemd', {skip: machineSkipReason()}, () => {
@@ -56,13 +59,15 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     assert.match(r.stdout, /^RootDirectory=\/opt\/niso\/rootfs\/it-hello\/1\.0\.0\/root$/m)
     assert.match(r.stdout, /^DynamicUser=yes$/m)
     assert.match(r.stdout, /would \(re\)start niso-it-hello\.service/)
-    // The exposure systemd-analyze gives the unit, within the server preset's budget; nothing to
-    // credit without a niso network namespace, so the effective score is the same.
+    // The exposure systemd-analyze gives the unit, within the server preset's budget; the service
+    // joins niso-default in its own namespace, so the effective score credits PrivateNetwork=.
     const exposure =
-      /^exposure: (\d+\.\d) (\S+) \(preset budget 1\.0\); effective (\d+\.\d) \(nothing to credit\)$/m.exec(r.stdout)
+      /^exposure: (\d+\.\d) (\S+) \(preset budget 1\.0\); effective (\d+\.\d) \(credits PrivateNetwork= \(niso network namespace\)\)$/m.exec(
+        r.stdout,
+      )
     assert.ok(exposure, `no exposure line in:\n${r.stdout}`)
     assert.ok(Number(exposure[1]) <= 1, `exposure ${exposure[1]} over budget`)
-    assert.equal(exposure[3], exposure[1])
+    assert.ok(Number(exposure[3]) < Number(exposure[1]), `effective ${exposure[3]} credits nothing`)
     const json = await m.niso(['activate', 'it-hello', '1.0.0', '--dry-run', '--json'])
     assert.equal(json.code, 0, json.stderr)
     const plan = JSON.parse(json.stdout) as {exposure: {score: number; label: string; budget: number}}

@@ -76,7 +76,7 @@ describe(
       assert.equal((await m.niso(['install', file])).code, 0)
       const r = await m.niso(['activate', 'it-node'])
       assert.equal(r.code, 0, r.stderr)
-      const body = await m.exec(['curl', '-fsS', 'http://127.0.0.1:8090/'])
+      const body = await m.exec(['ip', 'netns', 'exec', 'niso-it-node', 'curl', '-fsS', 'http://127.0.0.1:8090/'])
       const info = JSON.parse(body.stdout) as {node: string; uid: number}
       assert.match(info.node, /^v20\./)
       assert.ok(info.uid >= 61184, `not a dynamic user: ${info.uid}`)

@@ -96,7 +96,7 @@ describe(
       assert.equal((await m.niso(['install', file])).code, 0)
       const r = await m.niso(['activate', 'it-py'])
       assert.equal(r.code, 0, r.stderr)
-      const body = await m.exec(['curl', '-fsS', 'http://127.0.0.1:8091/'])
+      const body = await m.exec(['ip', 'netns', 'exec', 'niso-it-py', 'curl', '-fsS', 'http://127.0.0.1:8091/'])
       const info = JSON.parse(body.stdout) as Record<string, unknown>
       assert.equal(info.greeting, 'hello niso')
       assert.match(String(info.python), /^3\.11\./)

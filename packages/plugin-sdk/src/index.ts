@@ -1,6 +1,7 @@
 export * from './hooks.js'
 export * from './manifest/formats.js'
 export * from './manifest/schema.js'
+export * from './network.js'
 export * from './providers.js'
 export * from './rootfs/steps.js'
 export * from './runtimes.js'

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 
 import type {Arch, Manifest} from './manifest/schema.js'
+import type {Attachment, FirewallPlan, FirewallState, NetCommand, NetLifecycle, NetworkView} from './network.js'
 import type {RootfsStep} from './rootfs/steps.js'
 import type {DirectiveName} from './unit/directives.js'
 import type {DirectiveValue, UnitFragment} from './unit/fragment.js'
@@ -227,19 +228,41 @@ export interface IsolationPreset {
 export interface NetworkContext {
   readonly app: AppView
   readonly host: HostView
+  /** Where the host attached the service: network, address, ports, resolved policy, files. */
+  readonly attachment: Attachment
 }
 
 export interface NetworkPlan {
+  /** Directives for the service unit (NetworkNamespacePath=, Requires=/After= its netns unit). */
   readonly unit: UnitFragment
+  /** Rootfs steps, e.g. /etc/hosts pointing into the bound hosts directory. */
   readonly rootfs: readonly RootfsStep[]
+  /** Run by the service's netns unit at start (namespace, veth, address, routes, policy). */
+  readonly setup: readonly NetCommand[]
+  /** Run by the netns unit at stop. */
+  readonly teardown: readonly NetCommand[]
+  /** Ruleset text the host writes to `attachment.policyFile`. */
+  readonly policy: string
+  /** Re-applies a rewritten policy file in one transaction, while the service runs. */
+  readonly reloadPolicy: readonly NetCommand[]
 }
 
+/**
+ * A network backend: pure descriptions of what the host should run. The host allocates networks,
+ * addresses and ports, writes the files, renders the commands into companion oneshot units and
+ * starts them, so the same path works at activation and at boot with no niso process.
+ */
 export interface NetworkBackend {
   readonly id: string
   readonly apiVersion: number
   readonly description: string
   readonly tier?: Tier
+  /** Per service: how it joins its network. */
   plan(ctx: NetworkContext): NetworkPlan | Promise<NetworkPlan>
+  /** Per network: commands that create and delete its bridge. */
+  bridge(net: NetworkView): NetLifecycle
+  /** Whole host: the ruleset for every mapping, masquerade and isolation rule niso owns. */
+  firewall(state: FirewallState): FirewallPlan
 }
 
 // ---- scanners ------------------------------------------------------------------------------
@@ -288,7 +311,7 @@ export const ProviderSchemas = {
     permits: v.optional(v.array(PermitSchema)),
     exposureBudget: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(10))),
   }),
-  network: v.object({...ProviderBase, plan: v.function()}),
+  network: v.object({...ProviderBase, plan: v.function(), bridge: v.function(), firewall: v.function()}),
   scanner: v.object({...ProviderBase, scan: v.function()}),
 } as const
 

@@ -1,4 +1,5 @@
 import type {ProbeSpec} from '../health/probe-spec.js'
+import type {NetworkSection} from '../net/attach-plan.js'
 import type {AppliedRelaxation} from '../plan/plan-unit.js'
 import type {RootfsLayout} from './rootfs-layout.js'
 
@@ -23,6 +24,15 @@ export interface ActivationPlan {
     readonly onUnhealthy?: string
   }
   readonly rootfs: RootfsLayout
+  /** Where the service joins a network ([network] of the manifest, applied again under the lock). */
+  readonly network?: {
+    readonly section: NetworkSection
+    readonly network: string
+    readonly subnet: string
+    readonly address: string
+    readonly hostname: string
+    readonly ports: readonly string[]
+  }
   /** Named volumes: host directories created on first activation and kept across versions. */
   readonly volumes: readonly {readonly name: string; readonly path: string}[]
   /** Manifest hooks, paths relative to the package root (run inside the service's sandbox). */

@@ -22,7 +22,7 @@ export interface PlanInput {
   readonly presets: readonly Provided<IsolationPreset>[]
   readonly runtimes: readonly Provided<RuntimeProvider>[]
   /** The network backend's contribution for this service (phase "network"), when one is in use. */
-  readonly network?: NetworkContribution
+  readonly network?: NetworkInput
   /** Whether a path (relative to the package root) is in the package, to place a bare entrypoint. */
   readonly hasFile?: (relPath: string) => boolean
   /** The node binary and start-gate script bound into the rootfs of services with a health check. */
@@ -32,6 +32,13 @@ export interface PlanInput {
   /** Variables the niso probe commands need (NISO_ROOT when relocated). */
   readonly nisoEnv: Readonly<Record<string, string>>
   readonly nisoVersion: string
+}
+
+/** A network backend's contribution, the namespace the service joins, and what the plan shows. */
+export interface NetworkInput extends NetworkContribution {
+  /** The namespace the service joins (its periodic health checks join it too). */
+  readonly netnsPath?: string
+  readonly summary: NonNullable<ActivationPlan['network']>
 }
 
 const HOST = 'niso (rootfs)'
@@ -50,7 +57,9 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   const layout = versionLayout(serviceLayout(input.paths, app), version)
   const health = m.healthcheck ? probeSpec(m.healthcheck) : undefined
 
-  const hostSteps = hostRootfs(m)
+  // On a network, /etc/hosts comes from the backend (the peers, kept up to date).
+  const networkHosts = input.network?.rootfs?.some((step) => step.target === '/etc/hosts') ?? false
+  const hostSteps = hostRootfs(m).filter((step) => !(networkHosts && step.target === '/etc/hosts'))
   const gateSteps = health ? await healthGateRootfs(input.healthGate, input.host) : []
   const extra: Contribution[] = [
     {phase: 'host', source: HOST, fragment: bindFragment(hostSteps, HOST)},
@@ -81,7 +90,9 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
     ],
     unit.fragment,
   )
-  const healthUnits = health ? renderHealthUnits(app, health, input.nisoCommand, input.nisoEnv) : undefined
+  const healthUnits = health
+    ? renderHealthUnits(app, health, input.nisoCommand, input.nisoEnv, input.network?.netnsPath)
+    : undefined
   const hooks = m.hooks ?? {}
 
   return {
@@ -101,6 +112,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
         }
       : {}),
     rootfs,
+    ...(input.network ? {network: input.network.summary} : {}),
     volumes: namedVolumes(m, input.paths.volumes),
     hooks: {
       ...(hooks.pre_activate ? {preActivate: hooks.pre_activate} : {}),

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
 import {type ServiceLayout, serviceLayout, versionLayout} from '../../core/activation/layout.js'
 import {NisoError, messageOf} from '../../core/errors.js'
+import {parseManifest} from '../../core/manifest/parse.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {assembleRootfs} from '../rootfs/assemble.js'
 import {readState, withState} from '../state/db.js'
@@ -12,6 +13,7 @@ import {recordEvent} from '../state/events-repo.js'
 import {getService, setCurrentVersion} from '../state/services-repo.js'
 import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/systemctl.js'
 import {recentLines} from '../services/unit-ops.js'
+import {type NetHost, attachService} from '../net/attach.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
 import {ensureVolumes} from './volumes.js'
@@ -35,13 +37,24 @@ type Undo = () => Promise<void>
 export async function applyActivation(
   plan: ActivationPlan,
   paths: NisoPaths,
-  opts: {force: boolean; log: (line: string) => void},
+  opts: {force: boolean; log: (line: string) => void; net?: NetHost},
 ): Promise<ActivationResult> {
   const service = serviceLayout(paths, plan.app)
   const target = versionLayout(service, plan.version)
   const record = await readState(paths, (db) => getService(db, plan.app))
   const previousVersion = record?.currentVersion ?? null
   const live = await unitState(service.unitName)
+
+  // The attachment is (re)applied even when nothing restarts: it is idempotent, and ports or
+  // policies may have changed without the unit changing.
+  let detach: Undo | undefined
+  if (plan.network) {
+    if (!opts.net) throw new Error('applyActivation: the plan joins a network but no network backend was given')
+    opts.log(`attach to network ${plan.network.network} as ${plan.network.address}`)
+    const manifest = parseManifest(await fs.readFile(path.join(plan.packageDir, 'manifest.toml'), 'utf8'))
+    const app = {name: plan.app, version: plan.version, dir: plan.packageDir, manifest}
+    detach = await attachService(opts.net, app, plan.network.section)
+  }
 
   if (previousVersion === plan.version && live.active && !opts.force) {
     const same = (await fs.readFile(target.unitFile, 'utf8').catch(() => '')) === plan.unitText
@@ -67,6 +80,7 @@ export async function applyActivation(
       if (wasRunning) await restart(service.unitName)
       else await stop(service.unitName).catch(() => undefined)
     })
+    if (detach) undo.push(detach)
     for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
     undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)

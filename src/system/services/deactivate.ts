@@ -5,6 +5,7 @@ import type {NisoPaths} from '../../core/paths.js'
 import {withState} from '../state/db.js'
 import {recordEvent} from '../state/events-repo.js'
 import {daemonReload} from '../systemd/systemctl.js'
+import {type NetHost, detachService} from '../net/attach.js'
 import {readPlan, serviceRecord} from './active-service.js'
 import {swapLink} from './links.js'
 import {runHook} from './sandbox-hook.js'
@@ -22,13 +23,14 @@ export interface DeactivateResult {
 /**
  * Deactivate: pre_deactivate (in the service's sandbox, while it still runs), stop and disable the
  * service and its health timer, post_deactivate, then remove the live unit links, reload and
- * clear `current`. The version directories stay, so a later activate is cheap. A failing
+ * clear `current`; with `net`, free its network attachment. The version directories stay, so a later activate is cheap. A failing
  * pre_deactivate stops nothing.
  */
 export async function deactivate(
   paths: NisoPaths,
   app: string,
   log: (line: string) => void = () => {},
+  net?: NetHost,
 ): Promise<DeactivateResult> {
   const layout = serviceLayout(paths, app)
   const record = await serviceRecord(paths, app)
@@ -69,6 +71,11 @@ export async function deactivate(
     await runHook(plan, 'post_deactivate', plan.hooks.postDeactivate).catch((error: unknown) => {
       warnings.push(`${messageOf(error)} (${app} is deactivated all the same)`)
     })
+  }
+
+  if (net) {
+    log('detach from its network (namespace, veth, lease, ports, hosts entries)')
+    await detachService(net, app)
   }
 
   await swapLink(layout.currentLink, undefined)

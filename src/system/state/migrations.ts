@@ -59,6 +59,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'networks, address leases and port mappings',
+    sql: `
+      CREATE TABLE networks (
+        name       TEXT PRIMARY KEY,
+        subnet     TEXT NOT NULL UNIQUE,          -- IPv4 CIDR, e.g. 10.99.0.0/24
+        bridge     TEXT NOT NULL UNIQUE,          -- interface name, at most 15 characters
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE leases (
+        service  TEXT PRIMARY KEY,               -- one attachment per service
+        network  TEXT NOT NULL REFERENCES networks (name),
+        ip       TEXT NOT NULL,
+        hostname TEXT NOT NULL,
+        policy   TEXT NOT NULL DEFAULT 'null',   -- [network.policy] as JSON, names unresolved
+        UNIQUE (network, ip)
+      );
+      CREATE TABLE ports (
+        service        TEXT NOT NULL,
+        host_ip        TEXT NOT NULL DEFAULT '',  -- '' for every local address
+        host_port      INTEGER NOT NULL,
+        container_port INTEGER NOT NULL,
+        proto          TEXT NOT NULL CHECK (proto IN ('tcp', 'udp')),
+        origin         TEXT NOT NULL CHECK (origin IN ('manifest', 'forward')),
+        PRIMARY KEY (host_ip, host_port, proto)
+      );
+    `,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0

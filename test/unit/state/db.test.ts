@@ -61,7 +61,7 @@ describe('state database', () => {
     )
     assert.deepEqual(
       tables?.filter((t) => t !== 'sqlite_sequence'),
-      ['events', 'health', 'packages', 'services'],
+      ['events', 'health', 'leases', 'networks', 'packages', 'ports', 'services'],
     )
     assert.equal(MIGRATIONS.at(-1)?.version, SCHEMA_VERSION)
     const version = await readState(paths, (db) => db.exec('PRAGMA user_version')[0]?.values[0]?.[0])
