@@ -5,6 +5,9 @@
  * into the service's rootfs together with the node binary that runs it.
  *
  * usage: wait-healthy.js BUDGET_MS,POLL_MS,TIMEOUT_MS  http URL | tcp HOST PORT | exec CMD [ARGS…]
+ *
+ * systemd lets ExecStartPost= run to its end even when the main process has already exited, so
+ * the gate stops waiting as soon as $MAINPID (set by systemd for control processes) is gone.
  */
 import {spawn} from 'node:child_process'
 import http from 'node:http'
@@ -41,11 +44,26 @@ function once(): Promise<string | undefined> {
   })
 }
 
-const deadline = Date.now() + budgetMs
+const mainPid = Number(process.env.MAINPID ?? 0)
+function mainExited(): boolean {
+  if (!(mainPid > 0)) return false
+  try {
+    process.kill(mainPid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+const started = Date.now()
+const deadline = started + budgetMs
 let last: string | undefined
-while ((last = await once()) !== undefined && Date.now() + pollMs <= deadline) {
+while ((last = await once()) !== undefined && Date.now() + pollMs <= deadline && !mainExited()) {
   await new Promise((r) => setTimeout(r, pollMs))
 }
 if (last === undefined) process.exit(0)
-process.stderr.write(`niso: not healthy after ${Math.round(budgetMs / 1000)}s: ${kind} ${rest.join(' ')}: ${last}\n`)
+const why = mainExited()
+  ? `main process ${mainPid} exited after ${((Date.now() - started) / 1000).toFixed(1)}s, never healthy`
+  : `not healthy after ${Math.round(budgetMs / 1000)}s`
+process.stderr.write(`niso: ${why}: ${kind} ${rest.join(' ')}: ${last}\n`)
 process.exit(1)
