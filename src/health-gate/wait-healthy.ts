@@ -15,6 +15,7 @@ import net from 'node:net'
 
 const [gate = '', kind, ...rest] = process.argv.slice(2)
 const [budgetMs = 30_000, pollMs = 500, timeoutMs = 5000] = gate.split(',').map(Number)
+const FIRST_GAP_MS = 25
 
 function once(): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -55,11 +56,15 @@ function mainExited(): boolean {
   }
 }
 
+// Most services listen within milliseconds of starting: the gap between probes starts at 25 ms
+// and doubles up to POLL_MS, so a fast start is seen at once and a slow one is not probed busily.
 const started = Date.now()
 const deadline = started + budgetMs
+let gap = Math.min(FIRST_GAP_MS, pollMs)
 let last: string | undefined
-while ((last = await once()) !== undefined && Date.now() + pollMs <= deadline && !mainExited()) {
-  await new Promise((r) => setTimeout(r, pollMs))
+while ((last = await once()) !== undefined && Date.now() + gap <= deadline && !mainExited()) {
+  await new Promise((r) => setTimeout(r, gap))
+  gap = Math.min(gap * 2, pollMs)
 }
 if (last === undefined) process.exit(0)
 const why = mainExited()
