@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {compileC, packApp} from '../test/helpers/apps.ts'
+import {compileC, helloCManifest, packApp} from '../test/helpers/apps.ts'
 import {bootTestMachine, machineSkipReason} from '../test/helpers/machine.ts'
 import {NISO} from './fixtures.ts'
 import {check, printGroup, runGroup} from './lib.ts'
@@ -17,21 +17,6 @@ const ROUNDS = Number(process.env.NISO_BENCH_ROUNDS ?? 7)
 const APP = 'bench-act'
 const UNIT = `niso-${APP}.service`
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
-
-const manifest = (version: string) => `[package]
-name = "${APP}"
-version = "${version}"
-[binary]
-entrypoint = "hello-c"
-[environment]
-PORT = "8081"
-APP_VERSION = "${version}"
-[healthcheck]
-http = "http://127.0.0.1:8081/health"
-interval = "1s"
-timeout = "1s"
-retries = 2
-`
 
 const skip = machineSkipReason()
 if (skip) {
@@ -52,7 +37,8 @@ async function activationBench(m: Awaited<ReturnType<typeof bootTestMachine>>): 
     return r.stdout
   }
   const bin = compileC('examples/hello-c/server.c', m.shareDir, 'hello-c')
-  for (const version of ['1.0.0', '2.0.0']) await must([NISO, 'install', packApp(m.shareDir, manifest(version), bin)])
+  for (const version of ['1.0.0', '2.0.0'])
+    await must([NISO, 'install', packApp(m.shareDir, helloCManifest(APP, version), bin)])
   // The unit niso writes for 1.0.0, copied as the hand-written one (same rootfs, same gate).
   await must([NISO, 'activate', APP, '1.0.0'])
   const handUnit = path.join(m.shareDir, 'bench-hand.service')

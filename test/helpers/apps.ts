@@ -38,3 +38,29 @@ export function packApp(outDir: string, manifest: string, binary: string): strin
 export function exampleFile(rel: string): string {
   return fs.readFileSync(path.join(REPO, 'examples', rel), 'utf8')
 }
+
+/**
+ * The manifest of examples/hello-c as `name` `version` on port 8081 (it reports APP_VERSION), with
+ * an HTTP health check probed 1 s apart, 2 retries; `extra` TOML is appended.
+ */
+export function helloCManifest(
+  name: string,
+  version: string,
+  health = 'http://127.0.0.1:8081/health',
+  extra = '',
+): string {
+  return `[package]
+name = "${name}"
+version = "${version}"
+[binary]
+entrypoint = "hello-c"
+[environment]
+PORT = "8081"
+APP_VERSION = "${version}"
+[healthcheck]
+http = "${health}"
+interval = "1s"
+timeout = "1s"
+retries = 2
+${extra}`
+}

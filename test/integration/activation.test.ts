@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {compileC, packApp} from '../helpers/apps.ts'
+import {compileC, helloCManifest, packApp} from '../helpers/apps.ts'
 import {lifecycle} from '../helpers/lifecycle.ts'
 import {machineSkipReason, useMachine} from '../helpers/machine.ts'
 
-const manifest = (version: string, extra = '', health = 'http://127.0.0.1:8081/health') => `
-[package]
-name = "it-hello"
-version = "${version}"
-
-[binary]
-entrypoint = "hello-c"
-
-[environment]
-PORT = "8081"
-APP_VERSION = "${version}"
-
-[healthcheck]
-http = "${health}"
-interval = "1s"
-timeout = "1s"
-retries = 2
-
-[labels]
-team = "core"
-${extra}
-`
+const manifest = (version: string, health?: string) =>
+  helloCManifest('it-hello', version, health, '[labels]\nteam = "core"\n')
 
 describe('activation of a compiled app on a real systemd', {skip: machineSkipReason()}, () => {
   const m = useMachine('it-activate')
@@ -43,7 +23,7 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     pkgs = {
       v1: packApp(m.shareDir, manifest('1.0.0'), bin),
       v2: packApp(m.shareDir, manifest('2.0.0'), bin),
-      bad: packApp(m.shareDir, manifest('3.0.0', '', 'http://127.0.0.1:8099/health'), bin),
+      bad: packApp(m.shareDir, manifest('3.0.0', 'http://127.0.0.1:8099/health'), bin),
     }
     // When each is installed inside the machine
     for (const file of Object.values(pkgs)) {
