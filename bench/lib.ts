@@ -20,8 +20,15 @@ export interface BenchCase {
 
 const probe = path.join(import.meta.dirname, 'run-measured.py')
 
-export function measureCommand(command: string, env: NodeJS.ProcessEnv = process.env): Measurement {
-  const r = spawnSync('python3', [probe, 'sh', '-c', command], {env: {...env, BENCH_QUIET: '1'}, encoding: 'utf8'})
+/**
+ * Where commands run: on this host by default, or through a prefix that runs an argv elsewhere
+ * (e.g. `niso machine exec --name M --`), so the timer runs next to what it times.
+ */
+export type Via = readonly string[]
+
+export function measureCommand(command: string, env: NodeJS.ProcessEnv = process.env, via: Via = []): Measurement {
+  const argv = [...via, 'env', 'BENCH_QUIET=1', 'python3', probe, 'sh', '-c', command]
+  const r = spawnSync(argv[0] as string, argv.slice(1), {env, encoding: 'utf8'})
   const last = r.stderr.trim().split('\n').at(-1) ?? ''
   const parsed = JSON.parse(last) as {ms: number; rssKiB: number; code: number}
   if (parsed.code !== 0) throw new Error(`benchmark command failed (${parsed.code}): ${command}\n${r.stderr}`)
@@ -42,12 +49,20 @@ export interface GroupResult {
   ratio: number
 }
 
-export function runGroup(cases: BenchCase[], rounds: number, env: NodeJS.ProcessEnv = process.env): GroupResult[] {
+export function runGroup(
+  cases: BenchCase[],
+  rounds: number,
+  env: NodeJS.ProcessEnv = process.env,
+  via: Via = [],
+): GroupResult[] {
   const samples = cases.map(() => [] as Measurement[])
   for (let r = 0; r < rounds; r++) {
     cases.forEach((c, i) => {
-      if (c.before) spawnSync('sh', ['-c', c.before], {stdio: 'ignore', env})
-      samples[i]?.push(measureCommand(c.command, env))
+      if (c.before) {
+        const argv = [...via, 'sh', '-c', c.before]
+        spawnSync(argv[0] as string, argv.slice(1), {stdio: 'ignore', env})
+      }
+      samples[i]?.push(measureCommand(c.command, env, via))
     })
   }
   const base = samples[0] ?? []

@@ -5,6 +5,9 @@
  * into the service's rootfs together with the node binary that runs it.
  *
  * usage: wait-healthy.js BUDGET_MS,POLL_MS,TIMEOUT_MS  http URL | tcp HOST PORT | exec CMD [ARGS…]
+ *
+ * systemd lets ExecStartPost= run to its end even when the main process has already exited, so
+ * the gate stops waiting as soon as $MAINPID (set by systemd for control processes) is gone.
  */
 import {spawn} from 'node:child_process'
 import http from 'node:http'
@@ -12,6 +15,7 @@ import net from 'node:net'
 
 const [gate = '', kind, ...rest] = process.argv.slice(2)
 const [budgetMs = 30_000, pollMs = 500, timeoutMs = 5000] = gate.split(',').map(Number)
+const FIRST_GAP_MS = 25
 
 function once(): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -41,11 +45,30 @@ function once(): Promise<string | undefined> {
   })
 }
 
-const deadline = Date.now() + budgetMs
+const mainPid = Number(process.env.MAINPID ?? 0)
+function mainExited(): boolean {
+  if (!(mainPid > 0)) return false
+  try {
+    process.kill(mainPid, 0)
+    return false
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+// Most services listen within milliseconds of starting: the gap between probes starts at 25 ms
+// and doubles up to POLL_MS, so a fast start is seen at once and a slow one is not probed busily.
+const started = Date.now()
+const deadline = started + budgetMs
+let gap = Math.min(FIRST_GAP_MS, pollMs)
 let last: string | undefined
-while ((last = await once()) !== undefined && Date.now() + pollMs <= deadline) {
-  await new Promise((r) => setTimeout(r, pollMs))
+while ((last = await once()) !== undefined && Date.now() + gap <= deadline && !mainExited()) {
+  await new Promise((r) => setTimeout(r, gap))
+  gap = Math.min(gap * 2, pollMs)
 }
 if (last === undefined) process.exit(0)
-process.stderr.write(`niso: not healthy after ${Math.round(budgetMs / 1000)}s: ${kind} ${rest.join(' ')}: ${last}\n`)
+const why = mainExited()
+  ? `main process ${mainPid} exited after ${((Date.now() - started) / 1000).toFixed(1)}s, never healthy`
+  : `not healthy after ${Math.round(budgetMs / 1000)}s`
+process.stderr.write(`niso: ${why}: ${kind} ${rest.join(' ')}: ${last}\n`)
 process.exit(1)

@@ -1,42 +1,21 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {compileC, packApp} from '../helpers/apps.ts'
+import {compileC, helloCManifest, packApp} from '../helpers/apps.ts'
+import {lifecycle} from '../helpers/lifecycle.ts'
 import {machineSkipReason, useMachine} from '../helpers/machine.ts'
 
-const manifest = (version: string, extra = '', health = 'http://127.0.0.1:8081/health') => `
-[package]
-name = "it-hello"
-version = "${version}"
-
-[binary]
-entrypoint = "hello-c"
-
-[environment]
-PORT = "8081"
-APP_VERSION = "${version}"
-
-[healthcheck]
-http = "${health}"
-interval = "1s"
-timeout = "1s"
-retries = 2
-
-[labels]
-team = "core"
-${extra}
-
-[network]
-ports = ["8081:8081"]
-`
+const manifest = (version: string, health?: string) =>
+  helloCManifest('it-hello', version, health, '[labels]\nteam = "core"\n')
 
 describe('activation of a compiled app on a real systemd', {skip: machineSkipReason()}, () => {
   const m = useMachine('it-activate')
+  const lc = lifecycle(m, {
+    name: 'it-hello',
+    port: 8081,
+    versionOf: (body) => /^hello-c (\S+) /.exec(body)?.[1] ?? body,
+  })
   let pkgs: Record<string, string> = {}
-
-  const mainPid = async (unit = 'niso-it-hello.service') =>
-    Number((await m.exec(['systemctl', 'show', '-p', 'MainPID', '--value', unit])).stdout.trim())
-  const get = async (port = 8081) => m.exec(['curl', '-sS', '--max-time', '3', `http://127.0.0.1:${port}/`])
 
   it('packs and installs three versions, one of them never healthy', async () => {
     // Given a compiled HTTP server and three manifests
@@ -44,7 +23,7 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     pkgs = {
       v1: packApp(m.shareDir, manifest('1.0.0'), bin),
       v2: packApp(m.shareDir, manifest('2.0.0'), bin),
-      bad: packApp(m.shareDir, manifest('3.0.0', '', 'http://127.0.0.1:8099/health'), bin),
+      bad: packApp(m.shareDir, manifest('3.0.0', 'http://127.0.0.1:8099/health'), bin),
     }
     // When each is installed inside the machine
     for (const file of Object.values(pkgs)) {
@@ -80,63 +59,32 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
   })
 
   it('activates v1: healthy, reachable, confined to its rootfs as a dynamic user', async () => {
-    const r = await m.niso(['activate', 'it-hello', '1.0.0'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^Activated it-hello 1\.0\.0 \(niso-it-hello\.service, MainPID \d+, healthy\)$/m)
-    const body = await get()
-    assert.equal(body.code, 0, body.stderr)
-    assert.match(body.stdout, /^hello-c 1\.0\.0 uid=(\d+) /)
-    const uid = Number(/uid=(\d+)/.exec(body.stdout)?.[1])
+    await lc.activate('1.0.0')
+    const uid = Number(/uid=(\d+)/.exec((await lc.get()).stdout)?.[1])
     assert.ok(uid >= 61184 && uid <= 65519, `not a dynamic uid: ${uid}`)
     // The process's root is the assembled rootfs: no host secrets, homes or niso state in it.
-    const pid = await mainPid()
+    const pid = await lc.mainPid()
     for (const p of ['/etc/shadow', '/home/.', '/opt/niso', '/root']) {
       const seen = await m.exec(['sh', '-c', `ls -A /proc/${pid}/root${p} 2>/dev/null | head -1`])
       assert.equal(seen.stdout.trim(), '', `${p} is visible inside the service`)
     }
-    assert.equal((await m.exec(['systemctl', 'is-enabled', 'niso-it-hello.service'])).stdout.trim(), 'enabled')
     assert.equal((await m.exec(['systemctl', 'is-active', 'niso-it-hello-health.timer'])).stdout.trim(), 'active')
   })
 
-  it('a second activate of the same version restarts nothing (same MainPID)', async () => {
-    const before = await mainPid()
-    const r = await m.niso(['activate', 'it-hello', '1.0.0'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /already active and running \(MainPID \d+\); nothing restarted/)
-    assert.equal(await mainPid(), before)
+  it('a second activate of the same version restarts nothing (same MainPID); --force restarts', async () => {
+    await lc.activateAgainKeepsPid('1.0.0')
+    const before = await lc.mainPid()
     const forced = await m.niso(['activate', 'it-hello', '1.0.0', '--force'])
     assert.equal(forced.code, 0, forced.stderr)
-    assert.notEqual(await mainPid(), before)
+    assert.notEqual(await lc.mainPid(), before)
   })
 
   it('activates v2 in place of v1', async () => {
-    const r = await m.niso(['activate', 'it-hello', '2.0.0'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
-    const links = await m.exec([
-      'readlink',
-      '/opt/niso/packages/it-hello/current',
-      '/opt/niso/packages/it-hello/previous',
-    ])
-    assert.deepEqual(links.stdout.trim().split('\n'), ['2.0.0', '1.0.0'])
+    await lc.activate('2.0.0')
   })
 
   it('a version that never becomes healthy is undone and v2 keeps serving', async () => {
-    const r = await m.niso(['activate', 'it-hello', '3.0.0'])
-    assert.notEqual(r.code, 0)
-    assert.match(
-      r.stderr,
-      /^niso: niso-it-hello\.service \(it-hello 3\.0\.0\) failed to start or never became healthy: /m,
-    )
-    assert.match(r.stderr, /not healthy after \d+s: http http:\/\/127\.0\.0\.1:8099\/health/)
-    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
-    const link = await m.exec(['readlink', '/etc/systemd/system/niso-it-hello.service'])
-    assert.equal(link.stdout.trim(), '/opt/niso/rootfs/it-hello/2.0.0/niso-it-hello.service')
-    assert.equal(
-      (await m.exec(['test', '-e', '/opt/niso/rootfs/it-hello/3.0.0'])).code,
-      1,
-      'failed version dir left behind',
-    )
+    await lc.activateFailsAndUndoes('3.0.0', '2.0.0', /not healthy after \d+s: http http:\/\/127\.0\.0\.1:8099\/health/)
   })
 
   it('status shows live state, health and memory from systemd; logs come from journald', async () => {
@@ -148,7 +96,7 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
     assert.equal(st.version, '2.0.0')
     assert.equal(st.status, 'active (running)')
     assert.equal(st.health, 'healthy')
-    assert.equal(st.mainPid, await mainPid())
+    assert.equal(st.mainPid, await lc.mainPid())
     const table = await m.niso(['status'])
     assert.match(table.stdout, /^NAME +VERSION +STATUS +HEALTH +UPTIME +MEMORY +PID$/m)
     assert.match(table.stdout, /^it-hello +2\.0\.0 +active \(running\) +healthy /m)
@@ -225,25 +173,12 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
   })
 
   it('rolls back to v1 with a symlink swap and a restart, and back again', async () => {
-    const r = await m.niso(['rollback', 'it-hello'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.equal(r.stdout.trim(), 'Rolled back it-hello from 2.0.0 to 1.0.0')
-    assert.match((await get()).stdout, /^hello-c 1\.0\.0 /)
-    const link = await m.exec(['readlink', '/etc/systemd/system/niso-it-hello.service'])
-    assert.equal(link.stdout.trim(), '/opt/niso/rootfs/it-hello/1.0.0/niso-it-hello.service')
-    assert.equal((await m.niso(['rollback', 'it-hello'])).code, 0)
-    assert.match((await get()).stdout, /^hello-c 2\.0\.0 /)
+    await lc.rollback('2.0.0', '1.0.0')
+    await lc.rollback('1.0.0', '2.0.0')
   })
 
   it('deactivates: stopped, disabled, unit and timer gone, versions still installed', async () => {
-    const r = await m.niso(['deactivate', 'it-hello'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^Deactivated it-hello 2\.0\.0 /)
-    assert.notEqual((await get()).code, 0, 'still answering after deactivate')
-    assert.notEqual((await m.exec(['test', '-e', '/etc/systemd/system/niso-it-hello.service'])).code, 0)
-    assert.equal((await m.exec(['systemctl', 'is-active', 'niso-it-hello-health.timer'])).stdout.trim(), 'inactive')
-    const again = await m.niso(['deactivate', 'it-hello'])
-    assert.equal(again.stdout.trim(), 'it-hello is not active; nothing to do')
+    await lc.deactivate('2.0.0', ['1.0.0', '2.0.0', '3.0.0'])
     assert.equal((await m.niso(['rollback', 'it-hello'])).code, 1)
   })
 

@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import path from 'node:path'
 import {describe, it} from 'node:test'
 
-import {runNiso} from '../helpers/cli.ts'
+import {exampleFile, packFiles} from '../helpers/apps.ts'
+import {lifecycle} from '../helpers/lifecycle.ts'
 import {machineSkipReason, useMachine} from '../helpers/machine.ts'
 
 const HOST_NODE20 = '/usr/bin/node'
 
-const app = (preset: string) => `
+const app = (version: string, preset = 'server', health = 'http://127.0.0.1:8090/health') => ({
+  'server.js': exampleFile('hello-node/server.js'),
+  'package.json': exampleFile('hello-node/package.json'),
+  'manifest.toml': `
 [package]
 name = "it-node"
-version = "1.0.0"
+version = "${version}"
 [runtime]
 use = "nodejs:20"
 [binary]
@@ -19,21 +22,30 @@ entrypoint = "node"
 args = ["server.js"]
 [environment]
 PORT = "8090"
+APP_VERSION = "${version}"
 [healthcheck]
-http = "http://127.0.0.1:8090/health"
+http = "${health}"
 interval = "1s"
-retries = 3
+timeout = "1s"
+retries = 2
 [isolation]
 preset = "${preset}"
+${preset === 'strict' ? '' : '[network]\nports = ["8090:8090"]'}
 [copy]
 include = ["server.js", "package.json"]
-`
+`,
+})
 
 describe(
   'a Node.js app under the nodejs runtime plugin',
   {skip: machineSkipReason() ?? (fs.existsSync(HOST_NODE20) ? undefined : `no ${HOST_NODE20}`)},
   () => {
     const m = useMachine('it-node')
+    const lc = lifecycle(m, {
+      name: 'it-node',
+      port: 8090,
+      versionOf: (body) => (JSON.parse(body) as {version: string}).version,
+    })
 
     it('node itself aborts under MemoryDenyWriteExecute=yes (why the plugin asks for the relaxation)', async () => {
       const denied = await m.exec([
@@ -62,28 +74,33 @@ describe(
       assert.equal(allowed.stdout.trim(), '1')
     })
 
-    it('adopts a host node 20, activates the example app and serves it from its rootfs', async () => {
-      const src = path.join(m.shareDir, 'src')
-      fs.mkdirSync(src)
-      for (const f of ['server.js', 'package.json'])
-        fs.copyFileSync(path.join(import.meta.dirname, '../../examples/hello-node', f), path.join(src, f))
-      fs.writeFileSync(path.join(src, 'manifest.toml'), app('server'))
-      const packed = runNiso(['pack', '--output', m.shareDir, '--json'], {cwd: src})
-      assert.equal(packed.code, 0, packed.stderr)
-      const file = (JSON.parse(packed.stdout) as {path: string}).path
+    it('adopts a host node 20, installs v1, v2, a never-healthy v3 and a strict v4', async () => {
+      const adopt = await m.niso(['runtime', 'install', 'nodejs:20', '--from', HOST_NODE20])
+      assert.equal(adopt.code, 0, adopt.stderr)
+      for (const files of [
+        app('1.0.0'),
+        app('2.0.0'),
+        app('3.0.0', 'server', 'http://127.0.0.1:8099/health'),
+        app('4.0.0', 'strict'),
+      ]) {
+        const r = await m.niso(['install', packFiles(m.shareDir, files)])
+        assert.equal(r.code, 0, r.stderr)
+      }
+    })
 
-      assert.equal((await m.niso(['runtime', 'install', 'nodejs:20', '--from', HOST_NODE20])).code, 0)
-      assert.equal((await m.niso(['install', file])).code, 0)
-      const r = await m.niso(['activate', 'it-node'])
-      assert.equal(r.code, 0, r.stderr)
-      const body = await m.exec(['ip', 'netns', 'exec', 'niso-it-node', 'curl', '-fsS', 'http://127.0.0.1:8090/'])
-      const info = JSON.parse(body.stdout) as {node: string; uid: number}
+    it('activates v1 and serves it from its rootfs on node 20 as a dynamic user', async () => {
+      await lc.activate('1.0.0')
+      const info = JSON.parse((await lc.get()).stdout) as {node: string; uid: number}
       assert.match(info.node, /^v20\./)
       assert.ok(info.uid >= 61184, `not a dynamic user: ${info.uid}`)
       const unit = await m.exec(['cat', '/etc/systemd/system/niso-it-node.service'])
       assert.match(unit.stdout, /^ExecStart=\/usr\/local\/bin\/node server\.js$/m)
       assert.match(unit.stdout, /^MemoryDenyWriteExecute=no$/m)
       assert.match(unit.stdout, /^Relaxations=MemoryDenyWriteExecute=no for runtime "nodejs": V8's JIT/m)
+    })
+
+    it('a second activate of the same version restarts nothing (same MainPID)', async () => {
+      await lc.activateAgainKeepsPid('1.0.0')
     })
 
     it('niso exec runs inside the service: its rootfs, its namespaces, its dynamic uid; exit codes pass through', async () => {
@@ -102,20 +119,32 @@ describe(
       assert.match(missing.stderr, /^niso: no-such-app is not running \(niso-no-such-app\.service is inactive\)$/m)
     })
 
+    it('activates v2 in place of v1', async () => {
+      await lc.activate('2.0.0')
+    })
+
+    it('a version that never becomes healthy is undone and v2 keeps serving', async () => {
+      await lc.activateFailsAndUndoes(
+        '3.0.0',
+        '2.0.0',
+        /not healthy after \d+s: http http:\/\/127\.0\.0\.1:8099\/health/,
+      )
+    })
+
     it('the strict preset refuses the relaxation with a one-line error and changes nothing', async () => {
-      const src = path.join(m.shareDir, 'src')
-      fs.writeFileSync(path.join(src, 'manifest.toml'), app('strict').replace('1.0.0', '1.1.0'))
-      const packed = runNiso(['pack', '--output', m.shareDir, '--json'], {cwd: src})
-      const file = (JSON.parse(packed.stdout) as {path: string}).path
-      assert.equal((await m.niso(['install', file])).code, 0)
-      const r = await m.niso(['activate', 'it-node', '1.1.0'])
+      const r = await m.niso(['activate', 'it-node', '4.0.0'])
       assert.equal(r.code, 1)
       assert.match(
         r.stderr,
         /^niso: runtime "nodejs" needs MemoryDenyWriteExecute=no \(V8's JIT[^)]*\); preset "strict" does not permit it$/m,
       )
-      const link = await m.exec(['readlink', '/opt/niso/packages/it-node/current'])
-      assert.equal(link.stdout.trim(), '1.0.0')
+      await lc.assertServes('2.0.0')
+      assert.equal((await m.exec(['readlink', '/opt/niso/packages/it-node/current'])).stdout.trim(), '2.0.0')
+    })
+
+    it('rolls back to v1, then deactivates with every version still installed', async () => {
+      await lc.rollback('2.0.0', '1.0.0')
+      await lc.deactivate('1.0.0', ['1.0.0', '2.0.0', '3.0.0', '4.0.0'])
     })
   },
 )

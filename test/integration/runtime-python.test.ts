@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import path from 'node:path'
 import {describe, it} from 'node:test'
 
-import {runNiso} from '../helpers/cli.ts'
+import {packFiles} from '../helpers/apps.ts'
+import {lifecycle} from '../helpers/lifecycle.ts'
 import {machineSkipReason, useMachine} from '../helpers/machine.ts'
 
 const HOST_PY = '/usr/bin/python3.11'
 
-const manifest = (version: string) => `
+const manifest = (version: string, script = 'server.py') => `
 [package]
 name = "it-py"
 version = "${version}"
@@ -16,15 +16,19 @@ version = "${version}"
 use = "python:3.11"
 [binary]
 entrypoint = "python3"
-args = ["server.py"]
+args = ["${script}"]
 [environment]
 PORT = "8091"
+APP_VERSION = "${version}"
 [healthcheck]
 http = "http://127.0.0.1:8091/health"
 interval = "1s"
-retries = 3
+timeout = "1s"
+retries = 2
+[network]
+ports = ["8091:8091"]
 [copy]
-include = ["server.py", "vendor"]
+include = ["server.py", "crash.py", "vendor"]
 `
 
 // A dependency vendored the way `pip install --target ./vendor` lays it out.
@@ -40,6 +44,7 @@ class H(http.server.BaseHTTPRequestHandler):
             body = b"ok\\n"
         else:
             body = json.dumps({
+                "version": os.environ["APP_VERSION"],
                 "greeting": greet("niso"),
                 "python": sys.version.split()[0],
                 "prefix": sys.prefix,
@@ -59,11 +64,24 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
 `
 
+const app = (version: string, script?: string) => ({
+  'manifest.toml': manifest(version, script),
+  'server.py': SERVER,
+  'vendor/greeting.py': GREETING,
+  // A version whose process exits at once, before it could ever be healthy.
+  'crash.py': 'import sys\nsys.exit(3)\n',
+})
+
 describe(
   'a Python app under the python runtime plugin',
   {skip: machineSkipReason() ?? (fs.existsSync(HOST_PY) ? undefined : `no ${HOST_PY}`)},
   () => {
     const m = useMachine('it-py')
+    const lc = lifecycle(m, {
+      name: 'it-py',
+      port: 8091,
+      versionOf: (body) => (JSON.parse(body) as {version: string}).version,
+    })
 
     it('python itself runs under MemoryDenyWriteExecute=yes (no relaxation needed)', async () => {
       const r = await m.exec([
@@ -80,24 +98,19 @@ describe(
       assert.equal(r.stdout.trim(), '1', r.stderr)
     })
 
-    it('adopts the host python 3.11 with its stdlib, activates the app with vendored deps and serves it', async () => {
-      const src = path.join(m.shareDir, 'src')
-      fs.mkdirSync(path.join(src, 'vendor'), {recursive: true})
-      fs.writeFileSync(path.join(src, 'vendor/greeting.py'), GREETING)
-      fs.writeFileSync(path.join(src, 'server.py'), SERVER)
-      fs.writeFileSync(path.join(src, 'manifest.toml'), manifest('1.0.0'))
-      const packed = runNiso(['pack', '--output', m.shareDir, '--json'], {cwd: src})
-      assert.equal(packed.code, 0, packed.stderr)
-      const file = (JSON.parse(packed.stdout) as {path: string}).path
-
+    it('adopts the host python 3.11 with its stdlib; installs v1, v2 and a v3 that exits at once', async () => {
       const inst = await m.niso(['runtime', 'install', 'python:3.11'])
       assert.equal(inst.code, 0, inst.stderr)
       assert.match(inst.stdout, /^Installed runtime python:3\.11\.\d+ \(host:\/usr\/bin\/python3\.11\)/)
-      assert.equal((await m.niso(['install', file])).code, 0)
-      const r = await m.niso(['activate', 'it-py'])
-      assert.equal(r.code, 0, r.stderr)
-      const body = await m.exec(['ip', 'netns', 'exec', 'niso-it-py', 'curl', '-fsS', 'http://127.0.0.1:8091/'])
-      const info = JSON.parse(body.stdout) as Record<string, unknown>
+      for (const files of [app('1.0.0'), app('2.0.0'), app('3.0.0', 'crash.py')]) {
+        const r = await m.niso(['install', packFiles(m.shareDir, files)])
+        assert.equal(r.code, 0, r.stderr)
+      }
+    })
+
+    it('activates v1 with vendored deps and serves it from its rootfs', async () => {
+      await lc.activate('1.0.0')
+      const info = JSON.parse((await lc.get()).stdout) as Record<string, unknown>
       assert.equal(info.greeting, 'hello niso')
       assert.match(String(info.python), /^3\.11\./)
       assert.equal(info.prefix, '/usr/local')
@@ -112,13 +125,29 @@ describe(
       assert.match(unit.stdout, /^MemoryDenyWriteExecute=yes$/m)
     })
 
+    it('a second activate of the same version restarts nothing (same MainPID)', async () => {
+      await lc.activateAgainKeepsPid('1.0.0')
+    })
+
+    it('activates v2 in place of v1', async () => {
+      await lc.activate('2.0.0')
+    })
+
+    it('a version that exits at once is undone and v2 keeps serving', async () => {
+      await lc.activateFailsAndUndoes('3.0.0', '2.0.0', /main process \d+ exited after [\d.]+s, never healthy/)
+    })
+
     it('refuses to remove the runtime while the app uses it', async () => {
       const list = JSON.parse((await m.niso(['runtime', 'list', '--json'])).stdout) as {version: string}[]
       const version = list[0]?.version ?? ''
       const r = await m.niso(['runtime', 'remove', `python:${version}`])
       assert.equal(r.code, 1)
       assert.match(r.stderr, /is used by active service\(s\): it-py$/m)
-      assert.equal((await m.niso(['deactivate', 'it-py'])).code, 0)
+    })
+
+    it('rolls back to v1, then deactivates with every version still installed', async () => {
+      await lc.rollback('2.0.0', '1.0.0')
+      await lc.deactivate('1.0.0', ['1.0.0', '2.0.0', '3.0.0'])
     })
   },
 )

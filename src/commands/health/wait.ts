@@ -5,7 +5,7 @@ import {NisoCommand} from '../../ui/base-command.js'
 export default class HealthWait extends NisoCommand {
   static override summary = 'Wait until a service passes its first health probe (its unit runs this as ExecStartPost=).'
 
-  static override description = `Probes every 250 ms to 1 s until the first pass, for at most start_period + retries × (interval + timeout), then exits non-zero with the last probe's detail. As ExecStartPost= of the service's unit it makes "started" mean "healthy", so After=/Requires= on the unit wait for health, at boot too. The [healthcheck] comes from the version the live unit points at (or --plan).`
+  static override description = `Probes until the first pass (25 ms apart at first, the gap doubling up to 250 ms–1 s), for at most start_period + retries × (interval + timeout), then exits non-zero with the last probe's detail. As ExecStartPost= of the service's unit it makes "started" mean "healthy", so After=/Requires= on the unit wait for health, at boot too. The [healthcheck] comes from the version the live unit points at (or --plan).`
 
   static override examples = [
     '<%= config.bin %> health wait my-api',

@@ -45,7 +45,7 @@ export function startBudgetMs(spec: ProbeSpec): number {
   return spec.startPeriodMs + spec.retries * (spec.intervalMs + spec.timeoutMs)
 }
 
-/** The gap between probes while waiting for the first pass: fast, but not busier than 4/s. */
+/** The longest gap between probes while waiting for the first pass (they start 25 ms apart). */
 export function startPollMs(spec: ProbeSpec): number {
   return Math.max(250, Math.min(1000, spec.intervalMs))
 }

@@ -101,7 +101,8 @@ export async function applyActivation(
     }
 
     opts.log(plan.health ? `start ${plan.unitName} and wait until healthy` : `start ${plan.unitName}`)
-    await resetFailed(service.unitName).catch(() => undefined)
+    // Only a failed unit needs its failure (and start-limit count) cleared before the start.
+    if (live.failed) await resetFailed(service.unitName).catch(() => undefined)
     const startedAt = new Date()
     try {
       await restart(service.unitName)
@@ -138,8 +139,7 @@ export async function applyActivation(
     for (const step of undo.reverse()) await step().catch(() => undefined)
     throw error
   }
-  await cleanupBackups(target.dir)
-  const after = await unitState(service.unitName)
+  const [after] = await Promise.all([unitState(service.unitName), cleanupBackups(target.dir)])
   return {
     app: plan.app,
     version: plan.version,
@@ -193,11 +193,11 @@ async function cleanupBackups(dir: string): Promise<void> {
   }
 }
 
-async function unitState(unit: string): Promise<{active: boolean; mainPid: number}> {
+async function unitState(unit: string): Promise<{active: boolean; failed: boolean; mainPid: number}> {
   try {
     const p = await show(unit, ['ActiveState', 'MainPID'])
-    return {active: p.ActiveState === 'active', mainPid: Number(p.MainPID ?? 0)}
+    return {active: p.ActiveState === 'active', failed: p.ActiveState === 'failed', mainPid: Number(p.MainPID ?? 0)}
   } catch {
-    return {active: false, mainPid: 0}
+    return {active: false, failed: false, mainPid: 0}
   }
 }

@@ -28,7 +28,7 @@ export interface HealthWaitOptions {
 }
 
 /**
- * The start gate: probes every startPollMs(spec) until the first pass, within startBudgetMs(spec).
+ * The start gate: probes (25 ms apart at first, doubling up to startPollMs(spec)) until the first pass, within startBudgetMs(spec).
  * The main unit's ExecStartPost= runs it, so the start job completes only when the service is
  * healthy and After=/Requires= on it mean "after healthy". Writes nothing (an activation holding
  * the state lock may be waiting on this very start). Fails with the last probe's detail.
@@ -49,6 +49,8 @@ export async function waitHealthy(
   const pid =
     opts.mainPid ?? (Number(process.env.MAINPID) || (procAvailable() ? (await mainProcess(plan.unitName)).pid : 0))
 
+  // The gap starts short and doubles up to the poll interval: a fast start is seen at once.
+  let gap = Math.min(25, poll)
   let probes = 0
   let detail: string
   for (;;) {
@@ -62,7 +64,8 @@ export async function waitHealthy(
     }
     const left = budget - elapsed()
     if (left <= 0) break
-    await sleep(Math.min(poll, left))
+    await sleep(Math.min(gap, left))
+    gap = Math.min(gap * 2, poll)
   }
   throw new NisoError(
     'E_UNHEALTHY',
