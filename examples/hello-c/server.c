@@ -1,5 +1,6 @@
 /* A tiny compiled HTTP server for niso's examples and tests: answers every request with 200 and
- * a line naming the app, its uid and hostname. Port from $PORT (default 8080). */
+ * a line naming the app, its uid and hostname. Port from $PORT (default 8080), address from $BIND
+ * (default all). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -15,7 +16,12 @@ int main(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const char *bind_env = getenv("BIND");
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+  if (bind_env && inet_pton(AF_INET, bind_env, &addr.sin_addr) != 1) {
+    fprintf(stderr, "BIND=%s is not an IPv4 address\n", bind_env);
+    return 1;
+  }
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 64) < 0) {
     perror("listen");
     return 1;
