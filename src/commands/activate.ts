@@ -49,7 +49,7 @@ export default class Activate extends NisoCommand {
     const {netHost} = await import('../system/net/net-host.js')
     const result = await applyActivation(plan, paths, {
       force: flags.force,
-      ...(plan.network ? {net: await netHost(this.config, paths)} : {}),
+      net: await netHost(this.config, paths),
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })
     this.log(result.message)

@@ -17,8 +17,15 @@ export default class Rollback extends NisoCommand {
       import('../core/paths.js'),
       import('../system/services/rollback.js'),
     ])
+    const {netHost} = await import('../system/net/net-host.js')
     const quiet = this.jsonEnabled()
-    const r = await rollback(nisoPaths(), args.name, (line) => quiet || process.stderr.write(`  ${line}\n`))
+    const paths = nisoPaths()
+    const r = await rollback(
+      paths,
+      args.name,
+      (line) => quiet || process.stderr.write(`  ${line}\n`),
+      await netHost(this.config, paths),
+    )
     this.log(r.message)
     await this.config.runHook('niso:rolled-back', {
       app: r.app,

@@ -47,6 +47,14 @@ describe('network attachment across versions, presets, health checks and runs', 
     return ''
   }
 
+  /** What of a service's attachment exists on the host. */
+  const netState = async (app: string) => ({
+    netns: (await m.exec(['ip', 'netns', 'list'])).stdout.includes(`niso-${app}`),
+    veth: (await m.exec(['ip', 'link', 'show', `nv-${app}`])).code === 0,
+    unit: (await m.exec(['test', '-e', `/etc/systemd/system/niso-netns-${app}.service`])).code === 0,
+    hosts: (await m.exec(['test', '-e', `/opt/niso/net/hosts/${app}`])).code === 0,
+  })
+
   it('builds the server', () => {
     bin = compileC('examples/hello-c/server.c', m.shareDir, 'hello-c')
   })
@@ -66,5 +74,51 @@ describe('network attachment across versions, presets, health checks and runs', 
     const check = JSON.parse(r.stdout) as {ok: boolean; detail: string}
     assert.equal(check.ok, true, check.detail)
     assert.equal((await m.niso(['deactivate', 'nl-local'])).code, 0)
+  })
+
+  it('a version under a preset without a network detaches; a networked version attaches again', async () => {
+    await install('nl-sw', '1.0.0', 8086)
+    await install('nl-sw', '2.0.0', 8086, '[isolation]\npreset = "strict"')
+    await install('nl-sw', '3.0.0', 8086)
+    await activate('nl-sw', '1.0.0')
+    assert.equal(await lease('nl-sw'), 'niso-default=10.99.0.2')
+    const attached = await netState('nl-sw')
+    assert.deepEqual(attached, {netns: true, veth: true, unit: true, hosts: true})
+    await activate('nl-sw', '2.0.0')
+    assert.equal(await lease('nl-sw'), '')
+    assert.deepEqual(await netState('nl-sw'), {netns: false, veth: false, unit: false, hosts: false})
+    await activate('nl-sw', '3.0.0')
+    assert.equal(await lease('nl-sw'), 'niso-default=10.99.0.2')
+    assert.deepEqual(await netState('nl-sw'), attached)
+    assert.equal((await curl('http://10.99.0.2:8086/')).stdout.split(' ')[1], '3.0.0')
+    assert.equal((await m.niso(['deactivate', 'nl-sw'])).code, 0)
+  })
+
+  it('a version switch re-plans network, address and ports; rollback restores the previous attachment', async () => {
+    assert.equal((await m.niso(['net', 'create', 'nl-back'])).code, 0)
+    await install('nl-v', '1.0.0', 8087, '[network]\nports = ["18087:8087"]')
+    await install('nl-v', '2.0.0', 8087, '[network]\nnetwork = "nl-back"\nip = "10.99.1.50"\nports = ["18088:8087"]')
+    await activate('nl-v', '1.0.0')
+    assert.equal(await lease('nl-v'), 'niso-default=10.99.0.2')
+    assert.match((await curl('http://127.0.0.1:18087/')).stdout, /^hello-c 1\.0\.0 /)
+    await activate('nl-v', '2.0.0')
+    assert.equal(await lease('nl-v'), 'nl-back=10.99.1.50')
+    assert.match(
+      (await m.exec(['ip', '-n', 'niso-nl-v', '-o', '-4', 'addr', 'show', 'eth0'])).stdout,
+      /10\.99\.1\.50\/24/,
+    )
+    assert.match((await curl('http://127.0.0.1:18088/')).stdout, /^hello-c 2\.0\.0 /)
+    assert.notEqual((await curl('http://127.0.0.1:18087/')).code, 0, 'the old mapping is still there')
+    const r = await m.niso(['rollback', 'nl-v'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(await lease('nl-v'), 'niso-default=10.99.0.2')
+    assert.match(
+      (await m.exec(['ip', '-n', 'niso-nl-v', '-o', '-4', 'addr', 'show', 'eth0'])).stdout,
+      /10\.99\.0\.2\/24/,
+    )
+    assert.match((await curl('http://127.0.0.1:18087/')).stdout, /^hello-c 1\.0\.0 /)
+    assert.notEqual((await curl('http://127.0.0.1:18088/')).code, 0, 'the rolled-back mapping is still there')
+    assert.equal((await m.niso(['deactivate', 'nl-v'])).code, 0)
+    assert.equal((await m.niso(['net', 'remove', 'nl-back'])).code, 0)
   })
 })

@@ -5,7 +5,6 @@ import path from 'node:path'
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
 import {type ServiceLayout, serviceLayout, versionLayout} from '../../core/activation/layout.js'
 import {NisoError, messageOf} from '../../core/errors.js'
-import {parseManifest} from '../../core/manifest/parse.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {assembleRootfs} from '../rootfs/assemble.js'
 import {readState, withState} from '../state/db.js'
@@ -13,7 +12,8 @@ import {recordEvent} from '../state/events-repo.js'
 import {getService, setCurrentVersion} from '../state/services-repo.js'
 import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/systemctl.js'
 import {recentLines} from '../services/unit-ops.js'
-import {type NetHost, attachService} from '../net/attach.js'
+import type {NetHost} from '../net/attach.js'
+import {applyPlannedNetwork} from '../net/planned-attachment.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
 import {ensureVolumes} from './volumes.js'
@@ -46,15 +46,8 @@ export async function applyActivation(
   const live = await unitState(service.unitName)
 
   // The attachment is (re)applied even when nothing restarts: it is idempotent, and ports or
-  // policies may have changed without the unit changing.
-  let detach: Undo | undefined
-  if (plan.network) {
-    if (!opts.net) throw new Error('applyActivation: the plan joins a network but no network backend was given')
-    opts.log(`attach to network ${plan.network.network} as ${plan.network.address}`)
-    const manifest = parseManifest(await fs.readFile(path.join(plan.packageDir, 'manifest.toml'), 'utf8'))
-    const app = {name: plan.app, version: plan.version, dir: plan.packageDir, manifest}
-    detach = await attachService(opts.net, app, plan.network.section)
-  }
+  // policies may have changed without the unit changing. A version without a network detaches.
+  const networkUndo = await applyPlannedNetwork(opts.net, plan, opts.log)
 
   if (previousVersion === plan.version && live.active && !opts.force) {
     const same = (await fs.readFile(target.unitFile, 'utf8').catch(() => '')) === plan.unitText
@@ -80,7 +73,7 @@ export async function applyActivation(
       if (wasRunning) await restart(service.unitName)
       else await stop(service.unitName).catch(() => undefined)
     })
-    if (detach) undo.push(detach)
+    if (networkUndo) undo.push(networkUndo)
     for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
     undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)

@@ -69,13 +69,24 @@ export async function attachService(net: NetHost, app: AppView, section: Network
   return () => restore(net, env, app.name, before)
 }
 
-/** Deactivate: frees the lease and mappings and removes the service's namespace and entries. */
-export async function detachService(net: NetHost, service: string): Promise<void> {
-  const state = await withState(net.paths, (db) => {
+/**
+ * Deactivate, or a version or preset without a network: frees the lease and mappings and removes
+ * the service's namespace and entries; the returned undo puts them back.
+ */
+export async function detachService(net: NetHost, service: string): Promise<() => Promise<void>> {
+  const [before, state] = await withState(net.paths, (db) => {
+    const current = readNetState(db)
     deleteLease(db, service)
-    return readNetState(db)
+    return [current, readNetState(db)] as const
   })
-  await reconcileNetworking(await netEnv(net), state)
+  const env = await netEnv(net)
+  await reconcileNetworking(env, state)
+  return () => restore(net, env, service, before)
+}
+
+/** Whether the service holds a lease. */
+export async function isAttached(paths: NisoPaths, service: string): Promise<boolean> {
+  return readState(paths, (db) => readNetState(db).leases.some((l) => l.service === service))
 }
 
 /** `niso port-forward`: adds (or removes) a mapping to an attached service, one ruleset reload. */
@@ -124,7 +135,10 @@ function leaseOf(a: AttachPlan): LeaseRow {
   return {service: a.service, network: a.network.name, ip: a.address, hostname: a.hostname, policy: a.policy}
 }
 
-/** Puts a service's lease and mappings back as they were in `before`, then reconciles. */
+/**
+ * Puts a service's lease and mappings back as they were in `before`, then reconciles; its
+ * namespace unit is restarted if it changed (the service is restarted after it anyway).
+ */
 async function restore(net: NetHost, env: NetEnv, service: string, before: NetState): Promise<void> {
   const state = await withState(net.paths, (db) => {
     deleteLease(db, service)
@@ -140,7 +154,7 @@ async function restore(net: NetHost, env: NetEnv, service: string, before: NetSt
     }
     return readNetState(db)
   })
-  await reconcileNetworking(env, state)
+  await reconcileNetworking(env, state, {restart: service})
 }
 
 /** Apps as backends see them: the active version of each attached service (plus one being activated). */

@@ -3,6 +3,8 @@ import {type ServiceLayout, versionLayout} from '../../core/activation/layout.js
 import {NisoError, messageOf} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {withState} from '../state/db.js'
+import type {NetHost} from '../net/attach.js'
+import {applyPlannedNetwork} from '../net/planned-attachment.js'
 import {recordEvent} from '../state/events-repo.js'
 import {daemonReload, restart, start} from '../systemd/systemctl.js'
 import {activeService, readPlan} from './active-service.js'
@@ -23,12 +25,14 @@ export interface RollbackResult {
  * Rollback to `previous`: its units are rendered and its rootfs assembled already, so this is an
  * atomic swap of the live unit links, a daemon-reload and a restart, gated on health like every
  * start. Only then do current/previous and the DB move. If the previous version does not come
- * up, the links go back and the version that was running is restarted.
+ * up, the links go back and the version that was running is restarted. With `net`, the
+ * service's network attachment follows the version (and goes back with the links).
  */
 export async function rollback(
   paths: NisoPaths,
   app: string,
   log: (line: string) => void = () => {},
+  net?: NetHost,
 ): Promise<RollbackResult> {
   const current = await activeService(paths, app)
   const {layout, version: from} = current
@@ -37,6 +41,8 @@ export async function rollback(
   if (to === from) throw new NisoError('E_NO_PREVIOUS', `${app}: the previous version is ${to}, the current one`)
   const target = await readPlan(paths, app, to)
 
+  // The previous version's attachment (network, address, ports) comes back with it.
+  const networkUndo = await applyPlannedNetwork(net, target, log)
   log(`point ${layout.unitName} at ${to}`)
   if (current.plan.health && !target.health) await stopUnits([layout.healthTimerName])
   const undo = await pointUnitsAt(layout, target)
@@ -51,6 +57,7 @@ export async function rollback(
     const lines = await recentLines(layout.unitName, startedAt)
     log(`${to} did not come up: restore ${from}`)
     await undo()
+    await networkUndo?.()
     await daemonReload()
     await resetFailedUnits([layout.unitName])
     const restored = await restart(layout.unitName).then(
