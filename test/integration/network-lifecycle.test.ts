@@ -55,6 +55,15 @@ describe('network attachment across versions, presets, health checks and runs', 
     hosts: (await m.exec(['test', '-e', `/opt/niso/net/hosts/${app}`])).code === 0,
   })
 
+  /** The host's networking as niso leaves it: ruleset, links, namespaces, leases, companion units. */
+  const snapshot = async () => ({
+    nft: (await m.exec(['nft', 'list', 'ruleset'])).stdout,
+    links: (await m.exec(['ip', '-o', 'link', 'show'])).stdout.replace(/^\d+: /gm, ''),
+    netns: (await m.exec(['ip', 'netns', 'list'])).stdout,
+    leases: (await m.niso(['net', 'inspect', 'niso-default', '--json'])).stdout,
+    units: (await m.exec(['sh', '-c', 'ls /etc/systemd/system | grep netns; ls /opt/niso/net/hosts'])).stdout,
+  })
+
   it('builds the server', () => {
     bin = compileC('examples/hello-c/server.c', m.shareDir, 'hello-c')
   })
@@ -120,5 +129,41 @@ describe('network attachment across versions, presets, health checks and runs', 
     assert.notEqual((await curl('http://127.0.0.1:18088/')).code, 0, 'the rolled-back mapping is still there')
     assert.equal((await m.niso(['deactivate', 'nl-v'])).code, 0)
     assert.equal((await m.niso(['net', 'remove', 'nl-back'])).code, 0)
+  })
+
+  it('niso run joins a network: reaches peers by name, answers on a published port, leaves nothing', async () => {
+    await install('nl-peer', '1.0.0', 8089)
+    await activate('nl-peer')
+    const getter = packApp(
+      m.shareDir,
+      '[package]\nname = "nl-get"\nversion = "1.0.0"\n[binary]\nentrypoint = "http-get"\nargs = ["nl-peer", "8089"]\n',
+      compileC('test/fixtures/apps/http-get.c', m.shareDir, 'http-get'),
+    )
+    assert.equal((await m.niso(['install', getter])).code, 0)
+    const before = await snapshot()
+
+    const web = await m.niso(['run', 'nl-peer', '-d', '--name', 'nl-web', '-p', '18095:8095', '-e', 'PORT=8095'])
+    assert.equal(web.code, 0, web.stderr)
+    assert.match((await curl('http://127.0.0.1:18095/')).stdout, /^hello-c 1\.0\.0 /)
+    const peer = await m.niso(['run', 'nl-get'])
+    assert.equal(peer.code, 0, peer.stderr)
+    assert.match(peer.stdout, /^hello-c 1\.0\.0 /)
+    const toRun = await m.niso(['run', 'nl-get', '--', 'nl-web.niso.local', '8095'])
+    assert.equal(toRun.code, 0, toRun.stderr)
+    assert.match(toRun.stdout, /^hello-c 1\.0\.0 /)
+
+    assert.equal((await m.exec(['systemctl', 'stop', 'niso-run-nl-web.service'])).code, 0)
+    let after = await snapshot()
+    for (let i = 0; i < 100 && JSON.stringify(after) !== JSON.stringify(before); i++) {
+      await new Promise((res) => setTimeout(res, 200))
+      after = await snapshot()
+    }
+    assert.deepEqual(after, before, 'a run left network state behind')
+    assert.equal((await m.exec(['sh', '-c', 'ls -A /opt/niso/run'])).stdout.trim(), '')
+
+    const strict = await m.niso(['run', 'nl-peer', '--preset', 'strict', '-p', '18096:8089'])
+    assert.equal(strict.code, 1)
+    assert.match(strict.stderr, /^niso: --network\/--publish: preset "strict" runs without any network/m)
+    assert.equal((await m.niso(['deactivate', 'nl-peer'])).code, 0)
   })
 })

@@ -6,9 +6,10 @@ const SKELETON_DIRS = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/tmp', '/et
 /**
  * What every service's rootfs gets from the host besides the package at /app (a unit bind of the
  * host base): API mount points, name resolution, CA certificates, the timezone, and minimal
- * passwd/group files so libraries that look up users find root and nobody.
+ * passwd/group files so libraries that look up users find root and nobody. On a network whose
+ * backend provides /etc/hosts (the peers, kept up to date), that one is left out.
  */
-export function hostRootfs(m: Readonly<Manifest>): RootfsStep[] {
+export function hostRootfs(m: Readonly<Manifest>, opts: {readonly hostsFromNetwork?: boolean} = {}): RootfsStep[] {
   const hostname = m.network?.hostname ?? m.package.name.replace(/^@/, '').replaceAll('/', '-')
   return [
     ...SKELETON_DIRS.map((target): RootfsStep => ({
@@ -20,7 +21,15 @@ export function hostRootfs(m: Readonly<Manifest>): RootfsStep[] {
     {kind: 'bind-ro', host: '/etc/ssl/certs', target: '/etc/ssl/certs', optional: true},
     {kind: 'bind-ro', host: '/usr/share/ca-certificates', target: '/usr/share/ca-certificates', optional: true},
     {kind: 'bind-ro', host: '/etc/localtime', target: '/etc/localtime', optional: true},
-    {kind: 'file', target: '/etc/hosts', content: `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${hostname}\n`},
+    ...(opts.hostsFromNetwork
+      ? []
+      : [
+          {
+            kind: 'file',
+            target: '/etc/hosts',
+            content: `127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.1.1\t${hostname}\n`,
+          } satisfies RootfsStep,
+        ]),
     {
       kind: 'file',
       target: '/etc/passwd',
@@ -33,4 +42,9 @@ export function hostRootfs(m: Readonly<Manifest>): RootfsStep[] {
       content: 'passwd: files systemd\ngroup: files systemd\nhosts: files dns\n',
     },
   ]
+}
+
+/** Whether a network contribution brings its own /etc/hosts. */
+export function providesHosts(network: {readonly rootfs?: readonly RootfsStep[]} | undefined): boolean {
+  return network?.rootfs?.some((step) => step.target === '/etc/hosts') ?? false
 }

@@ -9,7 +9,7 @@ import {type NetworkContribution, planUnit} from '../plan/plan-unit.js'
 import type {Provided} from '../plugins/provided.js'
 import type {ActivationPlan} from './activation-plan.js'
 import {type HealthGateFiles, healthGateRootfs, healthGateUnit} from './health-gate.js'
-import {hostRootfs} from './host-rootfs.js'
+import {hostRootfs, providesHosts} from './host-rootfs.js'
 import {serviceLayout, versionLayout} from './layout.js'
 import {layoutRootfs} from './rootfs-layout.js'
 import {sandboxProperties} from './sandbox-properties.js'
@@ -58,8 +58,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   const health = m.healthcheck ? probeSpec(m.healthcheck) : undefined
 
   // On a network, /etc/hosts comes from the backend (the peers, kept up to date).
-  const networkHosts = input.network?.rootfs?.some((step) => step.target === '/etc/hosts') ?? false
-  const hostSteps = hostRootfs(m).filter((step) => !(networkHosts && step.target === '/etc/hosts'))
+  const hostSteps = hostRootfs(m, {hostsFromNetwork: providesHosts(input.network)})
   const gateSteps = health ? await healthGateRootfs(input.healthGate, input.host) : []
   const extra: Contribution[] = [
     {phase: 'host', source: HOST, fragment: bindFragment(hostSteps, HOST)},

@@ -1,20 +1,19 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import {type AppView, type IsolationPreset, type Manifest, resolvePreset} from '@niso/plugin-sdk'
+import type {AppView, Manifest} from '@niso/plugin-sdk'
 import type {Config} from '@oclif/core'
 
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
 import {type NetworkInput, planActivation} from '../../core/activation/plan-activation.js'
-import {NisoError} from '../../core/errors.js'
+import {joinsNetwork} from '../../core/net/joins-network.js'
 import {formatPort} from '../../core/net/ports.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {collectProviders} from '../../core/plugins/collect-providers.js'
-import type {Provided} from '../../core/plugins/provided.js'
-import {DEFAULT_PRESET} from '../../core/plan/plan-unit.js'
 import {type NetHost, planServiceNetwork} from '../net/attach.js'
 import {netHost} from '../net/net-host.js'
 import {installedVersion} from '../store/installed-version.js'
+import {nisoInvocation} from '../niso-invocation.js'
 import {hostView} from './host-view.js'
 
 /**
@@ -38,7 +37,7 @@ export async function prepareActivation(
   const network = joinsNetwork(manifest, presets)
     ? await networkInput(await netHost(config, paths), app, manifest.network ?? {})
     : undefined
-  const root = process.env.NISO_ROOT
+  const niso = nisoInvocation(config)
   return planActivation({
     manifest,
     packageDir: dir,
@@ -49,36 +48,10 @@ export async function prepareActivation(
     runtimes,
     hasFile: (rel) => existsSync(path.join(dir, rel)),
     healthGate: {node: process.execPath, script: path.join(config.root, 'dist', 'health-gate', 'wait-healthy.js')},
-    nisoCommand: [path.join(config.root, 'bin', 'niso')],
-    nisoEnv: root && path.resolve(root) !== '/' ? {NISO_ROOT: path.resolve(root)} : {},
+    nisoCommand: niso.command,
+    nisoEnv: niso.env,
     nisoVersion: config.version,
   })
-}
-
-/**
- * Every service joins a network (niso-default unless [network] names another), except under a
- * preset that asks for no network at all (PrivateNetwork=yes, as `strict` does): there the
- * service keeps its own loopback-only namespace and [network] is refused.
- */
-function joinsNetwork(manifest: Manifest, presets: readonly Provided<IsolationPreset>[]): boolean {
-  const id = manifest.isolation?.preset ?? DEFAULT_PRESET
-  let preset
-  try {
-    preset = resolvePreset(
-      id,
-      presets.map((p) => p.provider),
-    )
-  } catch {
-    return true // an unknown or broken preset: planning the unit reports it
-  }
-  const isolated = preset.unit.Service?.PrivateNetwork === 'yes'
-  if (isolated && manifest.network) {
-    throw new NisoError(
-      'E_NETWORK_REFUSED',
-      `manifest.toml [network]: preset "${id}" runs services without any network (PrivateNetwork=yes)`,
-    )
-  }
-  return !isolated
 }
 
 async function networkInput(

@@ -43,7 +43,12 @@ describe('niso run planning', () => {
     assert.equal(runUnitBase('@acme/api', undefined, 'ab12'), 'niso-run-acme-api-ab12')
     assert.equal(runUnitBase('api', 'nightly', 'ab12'), 'niso-run-nightly')
     assert.throws(() => runUnitBase('api', 'a/b', 'x'), {code: 'E_FLAG'})
-    assert.match(cleanupUnitText('/opt/niso/run'), /^ExecStart=rm -rf --one-file-system -- \/opt\/niso\/run\/%i$/m)
+    const cleanup = cleanupUnitText('/opt/niso/run', {command: ['/opt/my niso/bin/niso'], env: {NISO_ROOT: '/srv/n'}})
+    assert.match(
+      cleanup,
+      /^Environment=NISO_ROOT=\/srv\/n\nExecStart=-"\/opt\/my niso\/bin\/niso" net release-run %i\n/m,
+    )
+    assert.match(cleanup, /^ExecStart=rm -rf --one-file-system -- \/opt\/niso\/run\/%i$/m)
   })
 
   it("runProperties writes [Unit] and [Service] as -p properties, without the run's own", () => {

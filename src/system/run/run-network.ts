@@ -1,0 +1,36 @@
+import type {AppView, Manifest} from '@niso/plugin-sdk'
+
+import type {NetworkSection} from '../../core/net/attach-plan.js'
+import type {NetworkContribution} from '../../core/plan/plan-unit.js'
+import {runLeaseName} from '../../core/run/run-network.js'
+import {type NetHost, attachService, detachService, isAttached, planServiceNetwork} from '../net/attach.js'
+
+/** A run's planned attachment: what its unit gets, and the attach that makes it real. */
+export interface RunNetwork {
+  readonly contribution: NetworkContribution
+  /** Records the lease and brings up the namespace; returns the release. */
+  attach(): Promise<() => Promise<void>>
+}
+
+/** Plans a run's attachment under its lease name; every check that can fail does so here. */
+export async function planRunNetwork(
+  net: NetHost,
+  scratchId: string,
+  source: {readonly version: string; readonly dir: string; readonly manifest: Readonly<Manifest>},
+  section: NetworkSection,
+): Promise<RunNetwork> {
+  const app: AppView = {name: runLeaseName(scratchId), ...source}
+  const {plan, plugin, source: from} = await planServiceNetwork(net, app, section)
+  return {
+    contribution: {plugin, source: from, unit: plan.unit, rootfs: plan.rootfs},
+    attach: () => attachService(net, app, section),
+  }
+}
+
+/** Frees a run's attachment (`niso net release-run`, from its cleanup unit); nothing when it had none. */
+export async function releaseRun(net: NetHost, scratchId: string): Promise<boolean> {
+  const service = runLeaseName(scratchId)
+  if (!(await isAttached(net.paths, service))) return false
+  await detachService(net, service)
+  return true
+}
