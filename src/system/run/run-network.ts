@@ -5,11 +5,13 @@ import type {NetworkContribution} from '../../core/plan/plan-unit.js'
 import {runLeaseName} from '../../core/run/run-network.js'
 import {type NetHost, attachService, detachService, isAttached, planServiceNetwork} from '../net/attach.js'
 
-/** A run's planned attachment: what its unit gets, and the attach that makes it real. */
+/** A run's planned attachment: what its unit gets, the attach that makes it real, its release. */
 export interface RunNetwork {
   readonly contribution: NetworkContribution
-  /** Records the lease and brings up the namespace; returns the release. */
-  attach(): Promise<() => Promise<void>>
+  /** Records the lease and brings up the namespace. */
+  attach(): Promise<void>
+  /** Frees the attachment if it is still held (its cleanup unit normally did). */
+  release(): Promise<boolean>
 }
 
 /** Plans a run's attachment under its lease name; every check that can fail does so here. */
@@ -23,7 +25,10 @@ export async function planRunNetwork(
   const {plan, plugin, source: from} = await planServiceNetwork(net, app, section)
   return {
     contribution: {plugin, source: from, unit: plan.unit, rootfs: plan.rootfs},
-    attach: () => attachService(net, app, section),
+    attach: async () => {
+      await attachService(net, app, section)
+    },
+    release: () => releaseRun(net, scratchId),
   }
 }
 

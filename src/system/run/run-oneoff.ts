@@ -12,7 +12,7 @@ import {providesHosts} from '../../core/activation/host-rootfs.js'
 import {joinsNetwork} from '../../core/net/joins-network.js'
 import {DEFAULT_PRESET, planUnit} from '../../core/plan/plan-unit.js'
 import type {Provided} from '../../core/plugins/provided.js'
-import {runLeaseName, runNetworkSection} from '../../core/run/run-network.js'
+import {runNetworkSection} from '../../core/run/run-network.js'
 import {collectProviders} from '../../core/plugins/collect-providers.js'
 import {type RunOverrides, runManifest} from '../../core/run/run-manifest.js'
 import {
@@ -24,7 +24,6 @@ import {
   systemdRunArgs,
 } from '../../core/run/run-unit.js'
 import {hostView} from '../activation/host-view.js'
-import {isAttached} from '../net/attach.js'
 import {netHost} from '../net/net-host.js'
 import {type NisoInvocation, nisoInvocation} from '../niso-invocation.js'
 import {assembleRootfs} from '../rootfs/assemble.js'
@@ -74,7 +73,7 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
   await fs.mkdir(scratch, {recursive: true, mode: 0o755})
   await fs.chmod(runRoot(paths), 0o755)
   let started = false
-  let release: (() => Promise<void>) | undefined
+  let network: RunNetwork | undefined
   try {
     const source = await runSource(paths, req.ref, req.version, scratch, req.install)
     const manifest = runManifest(source.manifest, req)
@@ -83,7 +82,7 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
       collectProviders(config, 'runtime'),
     ])
     const base = runUnitBase(manifest.package.name, req.name, id)
-    const network = await runNetwork(config, paths, req, {id, base, manifest, presets, dir: source.packageDir})
+    network = await runNetwork(config, paths, req, {id, base, manifest, presets, dir: source.packageDir})
     const hostsFromNetwork = providesHosts(network?.contribution)
     const plan = await planUnit({
       manifest,
@@ -101,7 +100,7 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
     const oneOff = runUnit(plan, {base, scratchId: id, manifest, hostsFromNetwork})
     await installCleanupTemplate(paths, nisoInvocation(config))
     // The attachment writes the hosts directory the rootfs binds.
-    release = await network?.attach()
+    await network?.attach()
     await assembleRootfs(path.join(scratch, 'root'), oneOff.rootfs)
     await namedVolumes(paths, manifest)
 
@@ -122,7 +121,7 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
     // this covers everything else (a unit that never started runs no cleanup).
     if (!req.detach || !started) {
       await removeScratch(scratch, started ? 15_000 : 0)
-      if (release && (!started || (await isAttached(paths, runLeaseName(id))))) await release()
+      await network?.release()
     }
   }
 }
