@@ -58,7 +58,8 @@ describe('network attachment across versions, presets, health checks and runs', 
   /** The host's networking as niso leaves it: ruleset, links, namespaces, leases, companion units. */
   const snapshot = async () => ({
     nft: (await m.exec(['nft', 'list', 'ruleset'])).stdout,
-    links: (await m.exec(['ip', '-o', 'link', 'show'])).stdout.replace(/^\d+: /gm, ''),
+    // Without indexes and operstate (a bridge turns from UNKNOWN to UP once a port forwards).
+    links: (await m.exec(['ip', '-o', 'link', 'show'])).stdout.replace(/^\d+: /gm, '').replace(/ state \S+/g, ''),
     netns: (await m.exec(['ip', 'netns', 'list'])).stdout,
     leases: (await m.niso(['net', 'inspect', 'niso-default', '--json'])).stdout,
     units: (await m.exec(['sh', '-c', 'ls /etc/systemd/system | grep netns; ls /opt/niso/net/hosts'])).stdout,
