@@ -14,7 +14,7 @@ import {listServices} from '../state/services-repo.js'
 import type {CheckedBackend} from './backend.js'
 import {hostSockets} from './host-sockets.js'
 import {deleteLease, deleteNetwork, deletePort, insertNetwork, insertPort, putLease, readNetState} from './net-repo.js'
-import {type NetEnv, reconcileNetworking} from './reconcile.js'
+import {type NetEnv, type StartNetworking, reconcileNetworking, stageNetworking} from './reconcile.js'
 
 /** Where networking runs: the niso paths, the backend and the host view plans get. */
 export interface NetHost {
@@ -46,27 +46,35 @@ export async function planServiceNetwork(net: NetHost, app: AppView, section: Ne
   return {attach, plan, plugin: net.backend.plugin, source: net.backend.source}
 }
 
+/** A staged attachment: `start` reloads systemd and starts the companions; `undo` puts it all back. */
+export interface StagedAttachment {
+  readonly start: StartNetworking
+  readonly undo: () => Promise<void>
+}
+
 /**
- * Apply: records the attachment (re-checked under the state lock) and reconciles the host; the
- * returned undo puts the previous lease back and reconciles again.
+ * Apply: records the attachment (re-checked under the state lock) and writes the host's files
+ * and units; the caller then runs `start` (after writing units of its own, so one daemon-reload
+ * loads both). `undo` puts the previous lease back and reconciles again; it is the caller's to
+ * run if `start` fails.
  */
-export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<() => Promise<void>> {
+export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<StagedAttachment> {
   const sockets = await hostSockets()
-  const before = await withState(net.paths, (db) => {
+  const {before, after, apps} = await withState(net.paths, (db) => {
     const state = readNetState(db)
     const attach = planAttach({service: app.name, section, state, sockets, now: now()})
     if (attach.createNetwork) insertNetwork(db, attach.createNetwork)
     putLease(db, leaseOf(attach), attach.ports)
-    return state
+    return {before: state, after: readNetState(db), apps: activeApps(db, net.paths)}
   })
-  const env = await netEnv(net, app)
+  const env = netEnvOf(net, apps.set(app.name, app))
+  const undo = () => restore(net, env, app.name, before)
   try {
-    await reconcileNetworking(env, await readState(net.paths, readNetState), {restart: app.name})
+    return {start: await stageNetworking(env, after, {restart: app.name}), undo}
   } catch (error) {
-    await restore(net, env, app.name, before)
+    await undo()
     throw error
   }
-  return () => restore(net, env, app.name, before)
 }
 
 /** Deactivate: frees the lease and mappings and removes the service's namespace and entries. */
@@ -143,10 +151,12 @@ async function restore(net: NetHost, env: NetEnv, service: string, before: NetSt
   await reconcileNetworking(env, state)
 }
 
-/** Apps as backends see them: the active version of each attached service (plus one being activated). */
-async function netEnv(net: NetHost, activating?: AppView): Promise<NetEnv> {
-  const apps = await readState(net.paths, (db) => activeApps(db, net.paths))
-  if (activating) apps.set(activating.name, activating)
+/** Apps as backends see them: the active version of each attached service. */
+async function netEnv(net: NetHost): Promise<NetEnv> {
+  return netEnvOf(net, await readState(net.paths, (db) => activeApps(db, net.paths)))
+}
+
+function netEnvOf(net: NetHost, apps: ReadonlyMap<string, AppView>): NetEnv {
   return {
     ...net,
     appOf: (service) =>
