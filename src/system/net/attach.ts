@@ -3,7 +3,7 @@ import type {AppView, HostView, NetworkPlan, PortMapping} from '@niso/plugin-sdk
 import {type AttachPlan, type NetworkSection, checkPorts, planAttach} from '../../core/net/attach-plan.js'
 import {attachmentOf} from '../../core/net/attachment.js'
 import {NisoError} from '../../core/errors.js'
-import {formatPort} from '../../core/net/ports.js'
+import {formatPort, parsePort} from '../../core/net/ports.js'
 import type {LeaseRow, NetState} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {parseManifest} from '../../core/manifest/parse.js'
@@ -38,7 +38,7 @@ const now = () => new Date().toISOString()
  * nothing) and the backend's plan for it.
  */
 export async function planServiceNetwork(net: NetHost, app: AppView, section: NetworkSection): Promise<ServiceNetwork> {
-  const [state, sockets] = await Promise.all([readState(net.paths, readNetState), hostSockets()])
+  const [state, sockets] = await Promise.all([readState(net.paths, readNetState), hostSockets(hostPorts(section))])
   const attach = planAttach({service: app.name, section, state, sockets, now: now()})
   const after = withAttach(state, attach)
   const lease = after.leases.find((l) => l.service === app.name) as LeaseRow
@@ -59,7 +59,7 @@ export interface StagedAttachment {
  * run if `start` fails.
  */
 export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<StagedAttachment> {
-  const sockets = await hostSockets()
+  const sockets = await hostSockets(hostPorts(section))
   const {before, after, apps} = await withState(net.paths, (db) => {
     const state = readNetState(db)
     const attach = planAttach({service: app.name, section, state, sockets, now: now()})
@@ -93,7 +93,7 @@ export async function portForward(
   mapping: PortMapping,
   remove: boolean,
 ): Promise<string> {
-  const sockets = remove ? [] : await hostSockets()
+  const sockets = remove ? [] : await hostSockets([mapping.hostPort])
   const state = await withState(net.paths, (db) => {
     const current = readNetState(db)
     if (!current.leases.some((l) => l.service === service)) {
@@ -114,6 +114,17 @@ export async function portForward(
   })
   await reconcileNetworking(await netEnv(net), state)
   return `${remove ? 'Removed' : 'Added'} ${formatPort(mapping)} ${remove ? 'from' : 'to'} ${service}`
+}
+
+/** The host ports a section maps (what a clash with a host socket can be about); invalid ones are planning's to report. */
+function hostPorts(section: NetworkSection): number[] {
+  return (section.ports ?? []).flatMap((spec) => {
+    try {
+      return [parsePort(spec, 'ports').hostPort]
+    } catch {
+      return []
+    }
+  })
 }
 
 /** The state with `attach` applied, as the backend will see it. */
