@@ -61,7 +61,7 @@ class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+http.server.HTTPServer(("", int(os.environ["PORT"])), H).serve_forever()
 `
 
 const app = (version: string, script?: string) => ({

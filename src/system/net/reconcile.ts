@@ -1,4 +1,5 @@
 import {promises as fs} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 import type {AppView, HostView, NetCommand} from '@niso/plugin-sdk'
@@ -82,6 +83,7 @@ export async function stageNetworking(
       renderHosts(
         {address: lease.ip, hostname: lease.hostname},
         peers.map((p) => ({address: p.ip, hostname: p.hostname})),
+        os.hostname(),
       ),
     )
     if (await writeAtomic(attachment.policyFile, plan.policy)) {

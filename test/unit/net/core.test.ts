@@ -177,6 +177,10 @@ describe('discovery and policy resolution', () => {
       renderHosts({address: '10.99.0.3', hostname: 'api'}, [{address: '10.99.0.2', hostname: 'db'}]),
       '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.99.0.3\tapi.niso.local api\n10.99.0.2\tdb.niso.local db\n',
     )
+    assert.equal(
+      renderHosts({address: '10.99.0.3', hostname: 'api'}, [], 'host1'),
+      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.99.0.3\tapi.niso.local api host1\n',
+    )
   })
   it('resolves networks to subnets and services to addresses; unknown names to nothing yet', () => {
     const state = withDefault({
