@@ -42,9 +42,8 @@ export async function reconcileNetworking(
   state: NetState,
   opts: {readonly restart?: string} = {},
 ): Promise<void> {
-  await (
-    await stageNetworking(env, state, opts)
-  )()
+  const startNetworking = await stageNetworking(env, state, opts)
+  await startNetworking()
 }
 
 /**
