@@ -13,7 +13,7 @@ import {recordEvent} from '../state/events-repo.js'
 import {getService, setCurrentVersion} from '../state/services-repo.js'
 import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/systemctl.js'
 import {recentLines} from '../services/unit-ops.js'
-import {type NetHost, attachService} from '../net/attach.js'
+import {type NetHost, type StagedAttachment, attachService} from '../net/attach.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
 import {ensureVolumes} from './volumes.js'
@@ -41,24 +41,33 @@ export async function applyActivation(
 ): Promise<ActivationResult> {
   const service = serviceLayout(paths, plan.app)
   const target = versionLayout(service, plan.version)
+  // The unit's state is read while the network attachment is staged.
+  const liveState = unitState(service.unitName)
   const record = await readState(paths, (db) => getService(db, plan.app))
   const previousVersion = record?.currentVersion ?? null
-  const live = await unitState(service.unitName)
 
   // The attachment is (re)applied even when nothing restarts: it is idempotent, and ports or
   // policies may have changed without the unit changing.
-  let detach: Undo | undefined
+  let attached: StagedAttachment | undefined
   if (plan.network) {
     if (!opts.net) throw new Error('applyActivation: the plan joins a network but no network backend was given')
     opts.log(`attach to network ${plan.network.network} as ${plan.network.address}`)
     const manifest = parseManifest(await fs.readFile(path.join(plan.packageDir, 'manifest.toml'), 'utf8'))
     const app = {name: plan.app, version: plan.version, dir: plan.packageDir, manifest}
-    detach = await attachService(opts.net, app, plan.network.section)
+    attached = await attachService(opts.net, app, plan.network.section)
   }
+  const live = await liveState
 
   if (previousVersion === plan.version && live.active && !opts.force) {
     const same = (await fs.readFile(target.unitFile, 'utf8').catch(() => '')) === plan.unitText
     if (same) {
+      if (attached) {
+        const {undo} = attached
+        await attached.start().catch(async (error: unknown) => {
+          await undo().catch(() => undefined)
+          throw error
+        })
+      }
       return {
         app: plan.app,
         version: plan.version,
@@ -72,6 +81,7 @@ export async function applyActivation(
 
   const undo: Undo[] = []
   const wasRunning = live.active
+  let after: Promise<Awaited<ReturnType<typeof unitState>>> | undefined
   try {
     // Undone last: once files and links are back, reload and bring the previous version back up.
     undo.push(async () => {
@@ -80,7 +90,7 @@ export async function applyActivation(
       if (wasRunning) await restart(service.unitName)
       else await stop(service.unitName).catch(() => undefined)
     })
-    if (detach) undo.push(detach)
+    if (attached) undo.push(attached.undo)
     for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
     undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)
@@ -91,7 +101,8 @@ export async function applyActivation(
     undo.push(await swapLink(service.healthTimerPath, plan.health ? target.healthTimerFile : undefined))
     undo.push(await swapLink(service.healthServicePath, plan.health ? target.healthServiceFile : undefined))
     undo.push(await swapLink(service.wantsLink, `../${service.unitName}`))
-    await daemonReload()
+    // One daemon-reload loads the service's units and the network companions.
+    await (attached ? attached.start({reload: true}) : daemonReload())
 
     if (plan.hooks.preActivate) {
       opts.log(`pre_activate ${plan.hooks.preActivate}`)
@@ -125,6 +136,8 @@ export async function applyActivation(
       })
     }
 
+    // The new MainPID is read while links and state are written.
+    after = unitState(service.unitName)
     if (previousVersion !== plan.version) {
       await swapLink(service.previousLink, previousVersion ?? undefined)
       await swapLink(service.currentLink, plan.version)
@@ -139,14 +152,14 @@ export async function applyActivation(
     for (const step of undo.reverse()) await step().catch(() => undefined)
     throw error
   }
-  const [after] = await Promise.all([unitState(service.unitName), cleanupBackups(target.dir)])
+  const [{mainPid}] = await Promise.all([after ?? unitState(service.unitName), cleanupBackups(target.dir)])
   return {
     app: plan.app,
     version: plan.version,
     previousVersion: previousVersion === plan.version ? (record?.previousVersion ?? null) : previousVersion,
-    mainPid: after.mainPid,
+    mainPid,
     restarted: true,
-    message: `Activated ${plan.app} ${plan.version} (${plan.unitName}, MainPID ${after.mainPid}${plan.health ? ', healthy' : ''})`,
+    message: `Activated ${plan.app} ${plan.version} (${plan.unitName}, MainPID ${mainPid}${plan.health ? ', healthy' : ''})`,
   }
 }
 

@@ -17,29 +17,37 @@ import {netHost} from '../net/net-host.js'
 import {installedVersion} from '../store/installed-version.js'
 import {hostView} from './host-view.js'
 
+/** The activation plan, and the network backend it was planned with when the service joins one. */
+export interface PreparedActivation {
+  readonly plan: ActivationPlan
+  readonly net?: NetHost
+}
+
 /**
- * Gathers what planning needs (the installed package, its manifest, every plugin's presets and
- * runtimes, a read-only view of the host) and returns the activation plan for NAME [VERSION];
- * without VERSION, the newest installed one.
+ * Gathers what planning needs (the installed package, its manifest, every plugin's presets,
+ * runtimes and network backend, a read-only view of the host; all read at once) and returns the
+ * activation plan for NAME [VERSION]; without VERSION, the newest installed one.
  */
 export async function prepareActivation(
   config: Config,
   paths: NisoPaths,
   name: string,
   version?: string,
-): Promise<ActivationPlan> {
-  const {dir, manifest} = await installedVersion(paths, name, version)
-  const [presets, runtimes] = await Promise.all([
+): Promise<PreparedActivation> {
+  // The backend is only awaited (and its absence only an error) when the service joins a network.
+  const backend = netHost(config, paths)
+  backend.catch(() => undefined)
+  const [{dir, manifest}, presets, runtimes] = await Promise.all([
+    installedVersion(paths, name, version),
     collectProviders(config, 'preset'),
     collectProviders(config, 'runtime'),
   ])
   const host = hostView(paths)
   const app = {name: manifest.package.name, version: manifest.package.version, dir, manifest}
-  const network = joinsNetwork(manifest, presets)
-    ? await networkInput(await netHost(config, paths), app, manifest.network ?? {})
-    : undefined
+  const net = joinsNetwork(manifest, presets) ? await backend : undefined
+  const network = net ? await networkInput(net, app, manifest.network ?? {}) : undefined
   const root = process.env.NISO_ROOT
-  return planActivation({
+  const plan = await planActivation({
     manifest,
     packageDir: dir,
     paths,
@@ -53,6 +61,7 @@ export async function prepareActivation(
     nisoEnv: root && path.resolve(root) !== '/' ? {NISO_ROOT: path.resolve(root)} : {},
     nisoVersion: config.version,
   })
+  return net ? {plan, net} : {plan}
 }
 
 /**
