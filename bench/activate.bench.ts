@@ -8,8 +8,9 @@ import {check, printGroup, runGroup} from './lib.ts'
 
 /**
  * niso activate of a small compiled app, to running and healthy, against writing the same unit
- * file by hand + daemon-reload + systemctl start (the same rootfs, sandbox and health gate, so the
- * difference is niso's own work: CLI start-up, planning, rootfs assembly, links and state), with
+ * file by hand + daemon-reload + systemctl start (the same rootfs, sandbox, health gate and network
+ * companion units, so the difference is niso's own work: CLI start-up, planning, rootfs assembly,
+ * network state, links and state), with
  * systemd-run of the same binary as the floor and niso rollback's wall time. Everything runs and
  * is timed inside a `niso machine` (a real systemd), in interleaved rounds.
  */
@@ -39,16 +40,23 @@ async function activationBench(m: Awaited<ReturnType<typeof bootTestMachine>>): 
   const bin = compileC('examples/hello-c/server.c', m.shareDir, 'hello-c')
   for (const version of ['1.0.0', '2.0.0'])
     await must([NISO, 'install', packApp(m.shareDir, helloCManifest(APP, version), bin)])
-  // The unit niso writes for 1.0.0, copied as the hand-written one (same rootfs, same gate).
+  // The unit niso writes for 1.0.0, copied as the hand-written one (same rootfs, same gate), with
+  // the networking niso sets up for it (bridge, namespace and firewall units, ruleset, policy and
+  // hosts files): the hand-written unit joins the same namespace, so it needs the same companions.
   await must([NISO, 'activate', APP, '1.0.0'])
   const handUnit = path.join(m.shareDir, 'bench-hand.service')
   fs.writeFileSync(handUnit, await must(['cat', `/opt/niso/rootfs/${APP}/1.0.0/${UNIT}`]))
+  const handNet = path.join(m.shareDir, 'bench-hand-net.tar')
+  const companions = ['niso-firewall.service', 'niso-net-niso-default.service', `niso-netns-${APP}.service`]
+  await must(['tar', '-C', '/', '-cf', handNet, 'opt/niso/net', ...companions.map((u) => `etc/systemd/system/${u}`)])
 
   const via = [NISO, 'machine', 'exec', '--name', m.name, '--']
+  // Every round starts with no service and no networking running (the hand-written round leaves
+  // companion units niso's state does not know of, so they are removed here too).
   const reset = [
     `${q(NISO)} deactivate ${APP}`,
-    'systemctl stop bench-hand.service bench-floor.service',
-    'rm -f /etc/systemd/system/bench-hand.service',
+    `systemctl stop bench-hand.service bench-floor.service ${companions.join(' ')}`,
+    `rm -rf /etc/systemd/system/bench-hand.service ${companions.map((u) => `/etc/systemd/system/${u}`).join(' ')} /opt/niso/net`,
     'systemctl daemon-reload',
     'systemctl reset-failed',
   ].join('; ')
@@ -57,7 +65,7 @@ async function activationBench(m: Awaited<ReturnType<typeof bootTestMachine>>): 
       {
         name: 'unit by hand + daemon-reload + start (baseline)',
         before: reset,
-        command: `cp ${q(handUnit)} /etc/systemd/system/bench-hand.service && systemctl daemon-reload && systemctl start bench-hand.service`,
+        command: `tar -C / -xf ${q(handNet)} && cp ${q(handUnit)} /etc/systemd/system/bench-hand.service && systemctl daemon-reload && systemctl start bench-hand.service`,
       },
       {name: 'niso activate', before: reset, command: `${q(NISO)} activate ${APP} 1.0.0`},
       {

@@ -7,6 +7,8 @@ import path from 'node:path'
  */
 export interface Measurement {
   ms: number
+  /** User + system CPU time of the timed process tree (what it waited for), in ms. */
+  cpuMs: number
   rssMiB: number
 }
 
@@ -30,9 +32,9 @@ export function measureCommand(command: string, env: NodeJS.ProcessEnv = process
   const argv = [...via, 'env', 'BENCH_QUIET=1', 'python3', probe, 'sh', '-c', command]
   const r = spawnSync(argv[0] as string, argv.slice(1), {env, encoding: 'utf8'})
   const last = r.stderr.trim().split('\n').at(-1) ?? ''
-  const parsed = JSON.parse(last) as {ms: number; rssKiB: number; code: number}
+  const parsed = JSON.parse(last) as {ms: number; cpuMs: number; rssKiB: number; code: number}
   if (parsed.code !== 0) throw new Error(`benchmark command failed (${parsed.code}): ${command}\n${r.stderr}`)
-  return {ms: parsed.ms, rssMiB: parsed.rssKiB / 1024}
+  return {ms: parsed.ms, cpuMs: parsed.cpuMs, rssMiB: parsed.rssKiB / 1024}
 }
 
 export function median(values: number[]): number {
@@ -44,6 +46,7 @@ export function median(values: number[]): number {
 export interface GroupResult {
   name: string
   medianMs: number
+  medianCpuMs: number
   medianRssMiB: number
   /** Median of per-round time ratios against the group's baseline (first case). */
   ratio: number
@@ -71,6 +74,7 @@ export function runGroup(
     return {
       name: c.name,
       medianMs: median(s.map((m) => m.ms)),
+      medianCpuMs: median(s.map((m) => m.cpuMs)),
       medianRssMiB: median(s.map((m) => m.rssMiB)),
       ratio: median(s.map((m, r) => m.ms / (base[r]?.ms ?? m.ms))),
     }
@@ -81,7 +85,7 @@ export function printGroup(title: string, results: GroupResult[]): void {
   console.log(`\n## ${title}`)
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(48)} ${r.medianMs.toFixed(1).padStart(9)} ms  ${r.medianRssMiB.toFixed(1).padStart(7)} MiB  x${r.ratio.toFixed(2)}`,
+      `${r.name.padEnd(48)} ${r.medianMs.toFixed(1).padStart(9)} ms  cpu ${r.medianCpuMs.toFixed(0).padStart(5)} ms  ${r.medianRssMiB.toFixed(1).padStart(7)} MiB  x${r.ratio.toFixed(2)}`,
     )
   }
 }

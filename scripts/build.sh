@@ -1,5 +1,7 @@
 #!/bin/sh
-# Compiles every workspace (tsc project references) and writes the oclif command manifest.
+# Compiles every workspace (tsc project references), writes the oclif command manifest and bundles
+# @oclif/core for the launcher.
 . "$(dirname "$0")/node.sh"
 tsc -b tsconfig.build.json
 oclif manifest >/dev/null
+node scripts/bundle-oclif.js

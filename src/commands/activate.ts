@@ -33,7 +33,7 @@ export default class Activate extends NisoCommand {
       import('../system/activation/prepare-activation.js'),
     ])
     const paths = nisoPaths()
-    const plan = await prepareActivation(this.config, paths, args.name, args.version)
+    const {plan, net} = await prepareActivation(this.config, paths, args.name, args.version)
     for (const w of plan.warnings) this.warnLine(w)
     if (flags['dry-run']) {
       const [{renderPlan}, {unitExposure}] = await Promise.all([
@@ -46,10 +46,9 @@ export default class Activate extends NisoCommand {
     }
     const {applyActivation} = await import('../system/activation/apply-activation.js')
     const quiet = this.jsonEnabled()
-    const {netHost} = await import('../system/net/net-host.js')
     const result = await applyActivation(plan, paths, {
       force: flags.force,
-      net: await netHost(this.config, paths),
+      ...(net ? {net} : {}),
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })
     this.log(result.message)

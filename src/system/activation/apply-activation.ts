@@ -12,8 +12,8 @@ import {recordEvent} from '../state/events-repo.js'
 import {getService, setCurrentVersion} from '../state/services-repo.js'
 import {daemonReload, resetFailed, restart, show, start, stop} from '../systemd/systemctl.js'
 import {recentLines} from '../services/unit-ops.js'
-import type {NetHost} from '../net/attach.js'
-import {applyPlannedNetwork} from '../net/planned-attachment.js'
+import {type NetHost, startOrUndo} from '../net/attach.js'
+import {stagePlannedNetwork} from '../net/planned-attachment.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from './symlinks.js'
 import {ensureVolumes} from './volumes.js'
@@ -41,17 +41,20 @@ export async function applyActivation(
 ): Promise<ActivationResult> {
   const service = serviceLayout(paths, plan.app)
   const target = versionLayout(service, plan.version)
+  // The unit's state is read while the network attachment is staged.
+  const liveState = unitState(service.unitName)
   const record = await readState(paths, (db) => getService(db, plan.app))
   const previousVersion = record?.currentVersion ?? null
-  const live = await unitState(service.unitName)
 
   // The attachment is (re)applied even when nothing restarts: it is idempotent, and ports or
   // policies may have changed without the unit changing. A version without a network detaches.
-  const networkUndo = await applyPlannedNetwork(opts.net, plan, opts.log)
+  const attached = await stagePlannedNetwork(opts.net, plan, opts.log)
+  const live = await liveState
 
   if (previousVersion === plan.version && live.active && !opts.force) {
     const same = (await fs.readFile(target.unitFile, 'utf8').catch(() => '')) === plan.unitText
     if (same) {
+      if (attached) await startOrUndo(attached)
       return {
         app: plan.app,
         version: plan.version,
@@ -65,6 +68,7 @@ export async function applyActivation(
 
   const undo: Undo[] = []
   const wasRunning = live.active
+  let after: Promise<Awaited<ReturnType<typeof unitState>>> | undefined
   try {
     // Undone last: once files and links are back, reload and bring the previous version back up.
     undo.push(async () => {
@@ -73,7 +77,7 @@ export async function applyActivation(
       if (wasRunning) await restart(service.unitName)
       else await stop(service.unitName).catch(() => undefined)
     })
-    if (networkUndo) undo.push(networkUndo)
+    if (attached) undo.push(attached.undo)
     for (const v of plan.volumes) opts.log(`volume ${v.name} at ${v.path}`)
     undo.push(await ensureVolumes(plan))
     opts.log(`assemble rootfs ${target.root}`)
@@ -84,7 +88,8 @@ export async function applyActivation(
     undo.push(await swapLink(service.healthTimerPath, plan.health ? target.healthTimerFile : undefined))
     undo.push(await swapLink(service.healthServicePath, plan.health ? target.healthServiceFile : undefined))
     undo.push(await swapLink(service.wantsLink, `../${service.unitName}`))
-    await daemonReload()
+    // One daemon-reload loads the service's units and the network companions.
+    await (attached ? attached.start({reload: true}) : daemonReload())
 
     if (plan.hooks.preActivate) {
       opts.log(`pre_activate ${plan.hooks.preActivate}`)
@@ -118,6 +123,8 @@ export async function applyActivation(
       })
     }
 
+    // The new MainPID is read while links and state are written.
+    after = unitState(service.unitName)
     if (previousVersion !== plan.version) {
       await swapLink(service.previousLink, previousVersion ?? undefined)
       await swapLink(service.currentLink, plan.version)
@@ -132,14 +139,14 @@ export async function applyActivation(
     for (const step of undo.reverse()) await step().catch(() => undefined)
     throw error
   }
-  const [after] = await Promise.all([unitState(service.unitName), cleanupBackups(target.dir)])
+  const [{mainPid}] = await Promise.all([after ?? unitState(service.unitName), cleanupBackups(target.dir)])
   return {
     app: plan.app,
     version: plan.version,
     previousVersion: previousVersion === plan.version ? (record?.previousVersion ?? null) : previousVersion,
-    mainPid: after.mainPid,
+    mainPid,
     restarted: true,
-    message: `Activated ${plan.app} ${plan.version} (${plan.unitName}, MainPID ${after.mainPid}${plan.health ? ', healthy' : ''})`,
+    message: `Activated ${plan.app} ${plan.version} (${plan.unitName}, MainPID ${mainPid}${plan.health ? ', healthy' : ''})`,
   }
 }
 

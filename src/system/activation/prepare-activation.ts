@@ -16,29 +16,39 @@ import {installedVersion} from '../store/installed-version.js'
 import {nisoInvocation} from '../niso-invocation.js'
 import {hostView} from './host-view.js'
 
+/** The activation plan, and the network backend (when one is installed) that applying it uses. */
+export interface PreparedActivation {
+  readonly plan: ActivationPlan
+  readonly net?: NetHost
+}
+
 /**
- * Gathers what planning needs (the installed package, its manifest, every plugin's presets and
- * runtimes, a read-only view of the host) and returns the activation plan for NAME [VERSION];
- * without VERSION, the newest installed one.
+ * Gathers what planning needs (the installed package, its manifest, every plugin's presets,
+ * runtimes and network backend, a read-only view of the host; all read at once) and returns the
+ * activation plan for NAME [VERSION]; without VERSION, the newest installed one.
  */
 export async function prepareActivation(
   config: Config,
   paths: NisoPaths,
   name: string,
   version?: string,
-): Promise<ActivationPlan> {
-  const {dir, manifest} = await installedVersion(paths, name, version)
-  const [presets, runtimes] = await Promise.all([
+): Promise<PreparedActivation> {
+  // The backend is read at once; its absence is an error only when the service joins a network.
+  const backend = netHost(config, paths)
+  backend.catch(() => undefined)
+  const [{dir, manifest}, presets, runtimes] = await Promise.all([
+    installedVersion(paths, name, version),
     collectProviders(config, 'preset'),
     collectProviders(config, 'runtime'),
   ])
   const host = hostView(paths)
   const app = {name: manifest.package.name, version: manifest.package.version, dir, manifest}
-  const network = joinsNetwork(manifest, presets)
-    ? await networkInput(await netHost(config, paths), app, manifest.network ?? {})
-    : undefined
+  // A version without a network still gets the backend when there is one: applying it detaches.
+  const joins = joinsNetwork(manifest, presets)
+  const net = joins ? await backend : await backend.catch(() => undefined)
+  const network = joins && net ? await networkInput(net, app, manifest.network ?? {}) : undefined
   const niso = nisoInvocation(config)
-  return planActivation({
+  const plan = await planActivation({
     manifest,
     packageDir: dir,
     paths,
@@ -52,6 +62,7 @@ export async function prepareActivation(
     nisoEnv: niso.env,
     nisoVersion: config.version,
   })
+  return net ? {plan, net} : {plan}
 }
 
 async function networkInput(

@@ -3,7 +3,7 @@ import type {AppView, HostView, NetworkPlan, PortMapping} from '@niso/plugin-sdk
 import {type AttachPlan, type NetworkSection, checkPorts, planAttach} from '../../core/net/attach-plan.js'
 import {attachmentOf} from '../../core/net/attachment.js'
 import {NisoError} from '../../core/errors.js'
-import {formatPort} from '../../core/net/ports.js'
+import {formatPort, parsePort} from '../../core/net/ports.js'
 import type {LeaseRow, NetState} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {parseManifest} from '../../core/manifest/parse.js'
@@ -14,7 +14,7 @@ import {listServices} from '../state/services-repo.js'
 import type {CheckedBackend} from './backend.js'
 import {hostSockets} from './host-sockets.js'
 import {deleteLease, deleteNetwork, deletePort, insertNetwork, insertPort, putLease, readNetState} from './net-repo.js'
-import {type NetEnv, reconcileNetworking} from './reconcile.js'
+import {type NetEnv, type StartNetworking, reconcileNetworking, stageNetworking} from './reconcile.js'
 
 /** Where networking runs: the niso paths, the backend and the host view plans get. */
 export interface NetHost {
@@ -38,7 +38,7 @@ const now = () => new Date().toISOString()
  * nothing) and the backend's plan for it.
  */
 export async function planServiceNetwork(net: NetHost, app: AppView, section: NetworkSection): Promise<ServiceNetwork> {
-  const [state, sockets] = await Promise.all([readState(net.paths, readNetState), hostSockets()])
+  const [state, sockets] = await Promise.all([readState(net.paths, readNetState), hostSockets(hostPorts(section))])
   const attach = planAttach({service: app.name, section, state, sockets, now: now()})
   const after = withAttach(state, attach)
   const lease = after.leases.find((l) => l.service === app.name) as LeaseRow
@@ -46,27 +46,43 @@ export async function planServiceNetwork(net: NetHost, app: AppView, section: Ne
   return {attach, plan, plugin: net.backend.plugin, source: net.backend.source}
 }
 
+/** A staged attachment (or detachment): `start` reloads systemd and starts the companions; `undo` puts it all back. */
+export interface StagedAttachment {
+  readonly start: StartNetworking
+  readonly undo: () => Promise<void>
+}
+
+/** Runs a staged attachment's `start`; if it fails, its `undo` too, and the error is rethrown. */
+export async function startOrUndo(staged: StagedAttachment): Promise<void> {
+  await staged.start().catch(async (error: unknown) => {
+    await staged.undo().catch(() => undefined)
+    throw error
+  })
+}
+
 /**
- * Apply: records the attachment (re-checked under the state lock) and reconciles the host; the
- * returned undo puts the previous lease back and reconciles again.
+ * Apply: records the attachment (re-checked under the state lock) and writes the host's files
+ * and units; the caller then runs `start` (after writing units of its own, so one daemon-reload
+ * loads both). `undo` puts the previous lease back and reconciles again; it is the caller's to
+ * run if `start` fails.
  */
-export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<() => Promise<void>> {
-  const sockets = await hostSockets()
-  const before = await withState(net.paths, (db) => {
+export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<StagedAttachment> {
+  const sockets = await hostSockets(hostPorts(section))
+  const {before, after, apps} = await withState(net.paths, (db) => {
     const state = readNetState(db)
     const attach = planAttach({service: app.name, section, state, sockets, now: now()})
     if (attach.createNetwork) insertNetwork(db, attach.createNetwork)
     putLease(db, leaseOf(attach), attach.ports)
-    return state
+    return {before: state, after: readNetState(db), apps: activeApps(db, net.paths)}
   })
-  const env = await netEnv(net, app)
+  const env = netEnvOf(net, apps.set(app.name, app))
+  const undo = () => restore(net, env, app.name, before)
   try {
-    await reconcileNetworking(env, await readState(net.paths, readNetState), {restart: app.name})
+    return {start: await stageNetworking(env, after, {restart: app.name}), undo}
   } catch (error) {
-    await restore(net, env, app.name, before)
+    await undo()
     throw error
   }
-  return () => restore(net, env, app.name, before)
 }
 
 /**
@@ -74,14 +90,30 @@ export async function attachService(net: NetHost, app: AppView, section: Network
  * the service's namespace and entries; the returned undo puts them back.
  */
 export async function detachService(net: NetHost, service: string): Promise<() => Promise<void>> {
+  const {start, undo} = await stageDetach(net, service)
+  await start()
+  return undo
+}
+
+/**
+ * The staged form of `detachService` (activation, rollback): the lease is freed and the host's
+ * files and units are rewritten (the namespace unit stopped and removed); `start` reloads systemd
+ * and brings the remaining companions in line.
+ */
+export async function stageDetach(net: NetHost, service: string): Promise<StagedAttachment> {
   const [before, state] = await withState(net.paths, (db) => {
     const current = readNetState(db)
     deleteLease(db, service)
     return [current, readNetState(db)] as const
   })
   const env = await netEnv(net)
-  await reconcileNetworking(env, state)
-  return () => restore(net, env, service, before)
+  const undo = () => restore(net, env, service, before)
+  try {
+    return {start: await stageNetworking(env, state), undo}
+  } catch (error) {
+    await undo()
+    throw error
+  }
 }
 
 /** Whether the service holds a lease. */
@@ -96,7 +128,7 @@ export async function portForward(
   mapping: PortMapping,
   remove: boolean,
 ): Promise<string> {
-  const sockets = remove ? [] : await hostSockets()
+  const sockets = remove ? [] : await hostSockets([mapping.hostPort])
   const state = await withState(net.paths, (db) => {
     const current = readNetState(db)
     if (!current.leases.some((l) => l.service === service)) {
@@ -117,6 +149,17 @@ export async function portForward(
   })
   await reconcileNetworking(await netEnv(net), state)
   return `${remove ? 'Removed' : 'Added'} ${formatPort(mapping)} ${remove ? 'from' : 'to'} ${service}`
+}
+
+/** The host ports a section maps (what a clash with a host socket can be about); invalid ones are planning's to report. */
+function hostPorts(section: NetworkSection): number[] {
+  return (section.ports ?? []).flatMap((spec) => {
+    try {
+      return [parsePort(spec, 'ports').hostPort]
+    } catch {
+      return []
+    }
+  })
 }
 
 /** The state with `attach` applied, as the backend will see it. */
@@ -157,10 +200,12 @@ async function restore(net: NetHost, env: NetEnv, service: string, before: NetSt
   await reconcileNetworking(env, state, {restart: service})
 }
 
-/** Apps as backends see them: the active version of each attached service (plus one being activated). */
-async function netEnv(net: NetHost, activating?: AppView): Promise<NetEnv> {
-  const apps = await readState(net.paths, (db) => activeApps(db, net.paths))
-  if (activating) apps.set(activating.name, activating)
+/** Apps as backends see them: the active version of each attached service. */
+async function netEnv(net: NetHost): Promise<NetEnv> {
+  return netEnvOf(net, await readState(net.paths, (db) => activeApps(db, net.paths)))
+}
+
+function netEnvOf(net: NetHost, apps: ReadonlyMap<string, AppView>): NetEnv {
   return {
     ...net,
     appOf: (service) =>

@@ -2,8 +2,12 @@ import {promises as fs} from 'node:fs'
 
 import {type HostSocket, parseProcNet} from '../../core/net/host-sockets.js'
 
-/** Sockets bound in niso's own network namespace (TCP listening, UDP bound), with their holders. */
-export async function hostSockets(): Promise<HostSocket[]> {
+/**
+ * Sockets bound in niso's own network namespace (TCP listening, UDP bound), with their holders.
+ * Finding a holder reads every process's open files, so with `ports` only sockets on those host
+ * ports (the ones a clash can name) get one; the others are "a host process".
+ */
+export async function hostSockets(ports?: readonly number[]): Promise<HostSocket[]> {
   const tables = [
     ['tcp', 'tcp', false],
     ['tcp6', 'tcp', true],
@@ -17,8 +21,8 @@ export async function hostSockets(): Promise<HostSocket[]> {
       ),
     )
   ).flat()
-  if (found.length === 0) return []
-  const holders = await socketHolders(new Set(found.map((s) => s.inode)))
+  const named = ports ? found.filter((s) => ports.includes(s.port)) : found
+  const holders = named.length ? await socketHolders(new Set(named.map((s) => s.inode))) : new Map<string, string>()
   return found.map((s) => ({...s, holder: holders.get(s.inode) ?? 'a host process'}))
 }
 

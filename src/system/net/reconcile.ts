@@ -12,7 +12,7 @@ import {FIREWALL_UNIT, bridgeUnitName, netLayout} from '../../core/net/names.js'
 import {type NetState, activeNetworks, firewallState, networkView} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {run} from '../systemd/run.js'
-import {daemonReload, isActive, restart, start, stop, systemctl} from '../systemd/systemctl.js'
+import {daemonReload, restart, start, stop, systemctl} from '../systemd/systemctl.js'
 import type {CheckedBackend} from './backend.js'
 
 /** What reconciling needs besides the state: where, which backend, and the apps' views. */
@@ -25,23 +25,41 @@ export interface NetEnv {
 
 const COMPANION_RE = /^niso-(?:net-.+|netns-.+|firewall)\.service$/
 
+/** Reloads systemd and starts what staging wrote; `reload`: even if no companion unit changed. */
+export type StartNetworking = (opts?: {readonly reload?: boolean}) => Promise<void>
+
 /**
  * Brings the host in line with the networking state: companion units (bridges in use, one netns
  * unit per leased service, the firewall), every service's hosts file and policy file, the one
  * ruleset. Units of networks and services no longer present are stopped and removed (services
  * first, then bridges, then the firewall), so detaching the last service leaves no trace.
  * A netns unit whose text changed is restarted only if it is `restart` (the service being
- * activated, which restarts anyway); peers get their policy reloaded in place.
+ * activated, which restarts anyway; its restart loads its policy); peers get their policy
+ * reloaded in place.
  */
 export async function reconcileNetworking(
   env: NetEnv,
   state: NetState,
   opts: {readonly restart?: string} = {},
 ): Promise<void> {
+  const startNetworking = await stageNetworking(env, state, opts)
+  await startNetworking()
+}
+
+/**
+ * The first half of reconciling: writes every file and unit and removes what is stale, and
+ * returns the second half (one daemon-reload, then the starts), so an activation can write its
+ * own unit in between and have both loaded by the same reload.
+ */
+export async function stageNetworking(
+  env: NetEnv,
+  state: NetState,
+  opts: {readonly restart?: string} = {},
+): Promise<StartNetworking> {
   const {paths, backend} = env
   const layout = netLayout(paths)
   const units: CompanionUnit[] = []
-  const reloads: NetCommand[][] = []
+  const reloads: {unit: string; cmds: NetCommand[]}[] = []
   const written = new Set<string>()
 
   const networks = activeNetworks(state).map(networkView)
@@ -67,7 +85,9 @@ export async function reconcileNetworking(
         os.hostname(),
       ),
     )
-    if (await writeAtomic(attachment.policyFile, plan.policy)) reloads.push([...plan.reloadPolicy])
+    if (await writeAtomic(attachment.policyFile, plan.policy)) {
+      reloads.push({unit: attachment.netnsUnit, cmds: [...plan.reloadPolicy]})
+    }
     written.add(attachment.hostsDir).add(attachment.policyFile)
     units.push(
       renderCompanion({
@@ -108,23 +128,43 @@ export async function reconcileNetworking(
   for (const u of units) {
     if (await writeAtomic(path.join(paths.unitDir, u.name), u.text)) changed.push(u.name)
   }
-  if (changed.length || stale.length) await daemonReload()
-  if (stale.length) await systemctl(['reset-failed', ...stale]).catch(() => undefined)
+  if (state.leases.length) await writeAtomic(layout.ruleset, fw.ruleset)
+  else await fs.rm(layout.ruleset, {force: true})
+  return async ({reload = false} = {}) => {
+    if (changed.length || stale.length || reload) await daemonReload()
+    if (stale.length) await systemctl(['reset-failed', ...stale]).catch(() => undefined)
+    await startCompanions(paths, state, networks, changed, reloads, opts.restart)
+  }
+}
 
-  if (state.leases.length) {
-    await writeAtomic(layout.ruleset, fw.ruleset)
-    if (await isActive(FIREWALL_UNIT)) await systemctl(['reload', FIREWALL_UNIT])
-    else await start(FIREWALL_UNIT)
-  } else {
-    await fs.rm(layout.ruleset, {force: true})
-  }
-  for (const net of networks) await start(bridgeUnitName(net.name))
-  for (const lease of state.leases) {
-    const unit = attachmentOf(paths, lease, state).netnsUnit
-    if (lease.service === opts.restart && changed.includes(unit)) await restart(unit)
-    else if (!(await isActive(unit))) await start(unit)
-  }
-  for (const cmds of reloads) await runAll(cmds)
+/**
+ * At once (systemd orders the jobs by the units' After=): the firewall reloaded when running,
+ * else started (the ruleset may have changed either way); one start for bridges and namespaces
+ * (a no-op for those already running); one restart for the changed namespace of the service
+ * being activated (which loads its policy). Then the policy reloads of the others.
+ */
+async function startCompanions(
+  paths: NisoPaths,
+  state: NetState,
+  networks: readonly {readonly name: string}[],
+  changed: readonly string[],
+  reloads: readonly {unit: string; cmds: NetCommand[]}[],
+  restartOf: string | undefined,
+): Promise<void> {
+  const restarted = state.leases
+    .filter((l) => l.service === restartOf)
+    .map((l) => attachmentOf(paths, l, state).netnsUnit)
+    .filter((unit) => changed.includes(unit))
+  const started = [
+    ...networks.map((net) => bridgeUnitName(net.name)),
+    ...state.leases.map((l) => attachmentOf(paths, l, state).netnsUnit).filter((u) => !restarted.includes(u)),
+  ]
+  await Promise.all([
+    ...(state.leases.length ? [systemctl(['reload-or-restart', FIREWALL_UNIT])] : []),
+    ...(started.length ? [start(started)] : []),
+    ...(restarted.length ? [restart(restarted)] : []),
+  ])
+  for (const r of reloads) if (!restarted.includes(r.unit)) await runAll(r.cmds)
 }
 
 function rank(unit: string): number {

@@ -4,7 +4,7 @@ import {NisoError, messageOf} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {withState} from '../state/db.js'
 import type {NetHost} from '../net/attach.js'
-import {applyPlannedNetwork} from '../net/planned-attachment.js'
+import {stagePlannedNetwork} from '../net/planned-attachment.js'
 import {recordEvent} from '../state/events-repo.js'
 import {daemonReload, restart, start} from '../systemd/systemctl.js'
 import {activeService, readPlan} from './active-service.js'
@@ -42,14 +42,15 @@ export async function rollback(
   const target = await readPlan(paths, app, to)
 
   // The previous version's attachment (network, address, ports) comes back with it.
-  const networkUndo = await applyPlannedNetwork(net, target, log)
+  const network = await stagePlannedNetwork(net, target, log)
   log(`point ${layout.unitName} at ${to}`)
   if (current.plan.health && !target.health) await stopUnits([layout.healthTimerName])
   const undo = await pointUnitsAt(layout, target)
-  await daemonReload()
   const startedAt = new Date()
-  log(`restart ${layout.unitName}${target.health ? ' and wait until healthy' : ''}`)
   try {
+    // One daemon-reload loads the service's units and the network companions.
+    await (network ? network.start({reload: true}) : daemonReload())
+    log(`restart ${layout.unitName}${target.health ? ' and wait until healthy' : ''}`)
     await resetFailedUnits([layout.unitName])
     await restart(layout.unitName)
     if (target.health) await start(layout.healthTimerName)
@@ -57,7 +58,7 @@ export async function rollback(
     const lines = await recentLines(layout.unitName, startedAt)
     log(`${to} did not come up: restore ${from}`)
     await undo()
-    await networkUndo?.()
+    await network?.undo()
     await daemonReload()
     await resetFailedUnits([layout.unitName])
     const restored = await restart(layout.unitName).then(
