@@ -15,7 +15,7 @@ import {recentLines} from '../services/unit-ops.js'
 import {type NetHost, startOrUndo} from '../net/attach.js'
 import {stagePlannedNetwork} from '../net/planned-attachment.js'
 import {runInSandbox} from './run-in-sandbox.js'
-import {readLink, swapLink} from './symlinks.js'
+import {readLink, swapLink} from '../services/links.js'
 import {ensureVolumes} from './volumes.js'
 
 export interface ActivationResult {

@@ -1,27 +1,10 @@
 import {existsSync} from 'node:fs'
 
-import {type UnitStatus, parseShow, systemctl, toUnitStatus} from '../systemd/systemctl.js'
+import {STATUS_PROPS, type UnitStatus, parseShow, systemctl, toUnitStatus} from '../systemd/systemctl.js'
 
 type StatusProps = Parameters<typeof toUnitStatus>[0]
 
-const PROPS: readonly (keyof StatusProps)[] = [
-  'Id',
-  'LoadState',
-  'ActiveState',
-  'SubState',
-  'Result',
-  'UnitFileState',
-  'FragmentPath',
-  'MainPID',
-  'NRestarts',
-  'ExecMainCode',
-  'ExecMainStatus',
-  'MemoryCurrent',
-  'CPUUsageNSec',
-  'TasksCurrent',
-  'ActiveEnterTimestamp',
-  'InvocationID',
-]
+const PROPS: readonly (keyof StatusProps)[] = STATUS_PROPS
 
 /** Whether a systemd manager runs here (sd_booted(): PID 1 is systemd). */
 export function systemdReachable(): boolean {

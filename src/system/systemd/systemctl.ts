@@ -113,7 +113,8 @@ export function parseShow(text: string): Record<string, string> {
   return out
 }
 
-const STATUS_PROPS = [
+/** The properties toUnitStatus reads. */
+export const STATUS_PROPS = [
   'Id',
   'LoadState',
   'ActiveState',
