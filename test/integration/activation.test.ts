@@ -122,7 +122,12 @@ describe('activation of a compiled app on a real systemd', {skip: machineSkipRea
       assert.equal(r.code, 0, r.stderr)
       return JSON.parse(r.stdout) as Report
     }
-    const before = await debug()
+    // The health timer records its first check of 2.0.0 shortly after activation.
+    let before = await debug()
+    for (let i = 0; i < 60 && before.health.status !== 'healthy'; i++) {
+      await new Promise((r) => setTimeout(r, 250))
+      before = await debug()
+    }
     assert.equal(before.version, '2.0.0')
     assert.match(before.unitText, /^RootDirectory=\/opt\/niso\/rootfs\/it-hello\/2\.0\.0\/root$/m)
     assert.deepEqual(before.dropIns, [])
