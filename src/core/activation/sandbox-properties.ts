@@ -1,21 +1,9 @@
 import type {MergedUnit} from '@niso/plugin-sdk'
 
-import {transientProperties} from '../unit/transient-properties.js'
+import {COMMAND_DIRECTIVES, transientProperties} from '../unit/transient-properties.js'
 
-/** What runs and how it is supervised: the service's own business, not its sandbox. */
-const NOT_SANDBOX = new Set<string>([
-  'ExecStart',
-  'ExecStartPre',
-  'ExecStartPost',
-  'ExecStop',
-  'ExecStopPost',
-  'ExecReload',
-  'Restart',
-  'RestartSec',
-  'Type',
-  'TimeoutStartSec',
-  'SyslogIdentifier',
-])
+/** What runs, how it is supervised and named: the service's own business, not its sandbox. */
+const NOT_SANDBOX = new Set([...COMMAND_DIRECTIVES, 'TimeoutStartSec', 'SyslogIdentifier'])
 
 /**
  * `systemd-run -p` properties that reproduce a merged unit's sandbox (RootDirectory, binds,

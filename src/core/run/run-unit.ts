@@ -6,7 +6,7 @@ import {bindFragment} from '../plan/binds.js'
 import {hostRootfs} from '../activation/host-rootfs.js'
 import type {UnitPlan} from '../plan/plan-unit.js'
 import {splitCommandLine} from '../unit/command-line.js'
-import {transientProperties} from '../unit/transient-properties.js'
+import {COMMAND_DIRECTIVES, transientProperties} from '../unit/transient-properties.js'
 
 /** Unit names of one-off runs: niso-run-<name>.service. */
 export const RUN_UNIT_PREFIX = 'niso-run-'
@@ -18,18 +18,7 @@ export const RUN_CLEANUP_TEMPLATE = 'niso-run-cleanup@.service'
  * the restart policy (a one-off never restarts), the service type (exec, so a command that cannot
  * be executed fails the start) and the description (systemd-run --description).
  */
-const RUN_OWN = new Set<string>([
-  'ExecStart',
-  'ExecStartPre',
-  'ExecStartPost',
-  'ExecStop',
-  'ExecStopPost',
-  'ExecReload',
-  'Restart',
-  'RestartSec',
-  'Type',
-  'Description',
-])
+const RUN_OWN = new Set([...COMMAND_DIRECTIVES, 'Description'])
 
 /** A planned unit's [Unit] and [Service] directives as `systemd-run -p` properties, without the run's own. */
 export function runProperties(unit: MergedUnit): string[] {

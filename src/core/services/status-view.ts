@@ -1,14 +1,20 @@
 import {humanSize} from '../package/human-size.js'
 import {formatCpu, formatUptime} from './format.js'
 
-/** What `niso status NAME` prints about one service (a structural view of the system's status record). */
-export interface StatusView {
+/** One service as `niso status` shows it: niso's state (versions, health) joined with systemd's. */
+export interface ServiceStatus {
   readonly name: string
+  /** The active version, or null after deactivate. */
   readonly version: string | null
   readonly previousVersion: string | null
   readonly unit: string
+  /** "active (running)", "failed (failed)", or "unknown (no systemd)" when none is reachable. */
   readonly status: string
+  readonly activeState: string
+  readonly subState: string
+  /** healthy | unhealthy | starting, `running` when the version has no [healthcheck], `-` when stopped. */
   readonly health: string
+  /** Consecutive failed probes so far (0 when healthy). */
   readonly healthFailures: number
   readonly healthDetail: string | null
   readonly healthCheckedAt: string | null
@@ -18,9 +24,18 @@ export interface StatusView {
   readonly tasks: number | null
   readonly cpuNSec: number | null
   readonly restarts: number
+  /** enabled, disabled, linked, … from systemd; `-` when unknown. */
   readonly enabled: string
+  readonly activatedAt: string | null
+}
+
+export interface ServiceDetail extends ServiceStatus {
+  /** The unit's last journal lines, oldest first. */
   readonly journal: readonly string[]
 }
+
+/** What the detail block reads of a service's status. */
+export type StatusView = Omit<ServiceDetail, 'activeState' | 'subState' | 'activatedAt'>
 
 /** The detail block: a headline, aligned `key  value` lines, then the last log lines. */
 export function detailLines(s: StatusView, now: Date = new Date()): string[] {

@@ -8,6 +8,22 @@ import {
 } from '@niso/plugin-sdk'
 
 /**
+ * What runs and how it is supervised (commands, restart policy, service type): a transient unit
+ * that reproduces a planned one brings its own.
+ */
+export const COMMAND_DIRECTIVES: readonly string[] = [
+  'ExecStart',
+  'ExecStartPre',
+  'ExecStartPost',
+  'ExecStop',
+  'ExecStopPost',
+  'ExecReload',
+  'Restart',
+  'RestartSec',
+  'Type',
+]
+
+/**
  * A planned unit's directives as `systemd-run -p Name=value` properties, in registry order, for
  * the sections given and without the directives in `omit`. Values are written as a unit file
  * would have them except that "%" stays single: properties go over D-Bus, where systemd expands

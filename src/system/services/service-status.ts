@@ -1,45 +1,13 @@
 import {serviceLayout} from '../../core/activation/layout.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {healthLabel} from '../../core/services/health-state.js'
+import type {ServiceDetail, ServiceStatus} from '../../core/services/status-view.js'
 import {readState} from '../state/db.js'
 import {type HealthRecord, getHealth} from '../state/health-repo.js'
 import {listServices} from '../state/services-repo.js'
 import {query} from '../systemd/journal.js'
 import {readPlan} from './active-service.js'
 import {systemdReachable, unitStatuses} from './unit-statuses.js'
-
-/** One service as `niso status` shows it: niso's state (versions, health) joined with systemd's. */
-export interface ServiceStatus {
-  readonly name: string
-  /** The active version, or null after deactivate. */
-  readonly version: string | null
-  readonly previousVersion: string | null
-  readonly unit: string
-  /** "active (running)", "failed (failed)", or "unknown (no systemd)" when none is reachable. */
-  readonly status: string
-  readonly activeState: string
-  readonly subState: string
-  /** healthy | unhealthy | starting, `running` when the version has no [healthcheck], `-` when stopped. */
-  readonly health: string
-  /** Consecutive failed probes so far (0 when healthy). */
-  readonly healthFailures: number
-  readonly healthDetail: string | null
-  readonly healthCheckedAt: string | null
-  readonly mainPid: number
-  readonly uptimeSeconds: number | null
-  readonly memoryBytes: number | null
-  readonly tasks: number | null
-  readonly cpuNSec: number | null
-  readonly restarts: number
-  /** enabled, disabled, linked, … from systemd; `-` when unknown. */
-  readonly enabled: string
-  readonly activatedAt: string | null
-}
-
-export interface ServiceDetail extends ServiceStatus {
-  /** The unit's last journal lines, oldest first. */
-  readonly journal: readonly string[]
-}
 
 /** Every service niso knows (or the named ones), with live state from systemd and health from the state DB. */
 export async function serviceStatuses(paths: NisoPaths, names?: readonly string[]): Promise<ServiceStatus[]> {
