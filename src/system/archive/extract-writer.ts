@@ -1,6 +1,5 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import path from 'node:path'
 
 import {messageOf} from '../../core/errors.js'
 import {entryError} from './extract-rules.js'
@@ -29,8 +28,9 @@ export class StagingWriter {
     return this.dirs.has(rel)
   }
 
+  /** `rel` passed checkEntryPath (no "..", no "//", not absolute): no normalising needed. */
   abs(rel: string): string {
-    return path.join(this.root, rel)
+    return `${this.root}/${rel}`
   }
 
   /** Makes every missing ancestor of `rel`, refusing to pass through a symlink or a file. */
@@ -114,15 +114,11 @@ export class StagingWriter {
     return sha
   }
 
-  /**
-   * Hands a whole small file to the writer thread, which writes it only if its sha256 is
-   * `expected` (a mismatch surfaces at the next call or at drain). Returns false when there is no
-   * writer thread: the caller checks and writes the file itself.
-   */
   /** Applies directory modes, deepest first (the root gets 0755), once every write is done. */
   finish(): void {
-    const byDepth = [...this.dirModes].sort((a, b) => depth(b[0]) - depth(a[0]))
-    for (const [rel, mode] of byDepth) fs.chmodSync(this.abs(rel), mode)
+    const byDepth = [...this.dirModes].map(([rel, mode]) => ({rel, mode, depth: depth(rel)}))
+    byDepth.sort((a, b) => b.depth - a.depth)
+    for (const {rel, mode} of byDepth) fs.chmodSync(this.abs(rel), mode)
     fs.chmodSync(this.root, 0o755)
   }
 }

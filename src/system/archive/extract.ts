@@ -1,12 +1,10 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {Transform, type TransformOptions} from 'node:stream'
-import type {ZstdOptions} from 'node:zlib'
+import {Transform} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
 import type {Manifest} from '@niso/plugin-sdk'
-import type {Extract} from 'tar-stream'
 
 import {NisoError, isNisoError, messageOf} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
@@ -33,6 +31,9 @@ import {
   safeMode,
 } from './extract-rules.js'
 import {type FileSink, StagingWriter} from './extract-writer.js'
+import type {TarEntryHeader} from './tar-header.js'
+import {type EntrySink, PAUSE, TarReader, type TarVisitor} from './tar-reader.js'
+import {ZstdFramesDecompress} from './zstd-frames.js'
 
 /**
  * Verifying extraction of a .niso: one streaming pass, file → zstd → tar, never buffering the
@@ -105,16 +106,27 @@ interface Progress {
   decompressed: number
 }
 
-/** One tar entry as tar-stream hands it over (a readable of its data, with its header). */
-type Entry = Extract extends AsyncIterable<infer S> ? S : never
+/** The head entries, in archive order, and what reading them has reached. */
+type HeadStage = 'manifest' | 'checksums' | 'signature' | 'judged'
 
-class ArchiveRun {
+interface HeadParts {
+  manifestText?: string
+  manifest?: Manifest
+  arch?: string
+  checksumsBytes?: Buffer
+  checksums?: ReadonlyMap<string, string>
+  signature?: ParsedSignature | null
+  files: Array<[string, Buffer]>
+}
+
+class ArchiveRun implements TarVisitor {
   private readonly file: string
   private readonly label: string
   private readonly options: ExtractOptions
   private readonly max: number
   private readonly progress: Progress = {entry: undefined, compressed: 0, decompressed: 0}
   private readonly hash = crypto.createHash('sha256')
+  private readonly writer: StagingWriter
   private copyFd: number | undefined
   private sink: FileSink | undefined
   private unpacked = 0
@@ -122,32 +134,26 @@ class ArchiveRun {
   private callerError = false
   /** Directory entries seen (a second one with the same path is a duplicate). */
   private readonly seenDirs = new Set<string>()
+  private stage: HeadStage = 'manifest'
+  private readonly parts: HeadParts = {files: []}
+  private head: ArchiveHead | undefined
 
   constructor(file: string, options: ExtractOptions) {
     this.file = file
     this.label = path.basename(file)
     this.options = options
     this.max = options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES
+    this.writer = new StagingWriter(options.target, this.label)
   }
 
   async extract(): Promise<ExtractResult> {
-    const {target, copyTo} = this.options
+    const {copyTo} = this.options
     if (copyTo !== undefined) this.copyFd = fs.openSync(copyTo, 'wx', 0o644)
-    const writer = new StagingWriter(target, this.label)
-    const head = await this.stream(async (entries) => {
-      const head = await this.readHead(entries)
-      for (const [name, bytes] of head.files) this.writeHeadFile(writer, name, bytes)
-      let next = head.next
-      while (next !== undefined) {
-        await this.payload(next, head.head, writer)
-        const r = await entries.next()
-        next = r.done ? undefined : r.value
-      }
-      this.progress.entry = undefined
-      this.verifyComplete(head.head, writer)
-      return head.head
-    })
-    writer.finish()
+    await this.stream()
+    const head = this.head ?? (await this.judgeHead())
+    this.progress.entry = undefined
+    this.verifyComplete(head)
+    this.writer.finish()
     if (this.copyFd !== undefined) {
       fs.fsyncSync(this.copyFd)
       fs.closeSync(this.copyFd)
@@ -158,13 +164,15 @@ class ArchiveRun {
       archiveSha256: this.hash.digest('hex'),
       archiveSize: this.progress.compressed,
       unpackedBytes: this.unpacked,
-      fileCount: writer.files.size,
+      fileCount: this.writer.files.size,
     }
   }
 
-  /** Runs file → hash/copy → zstd → count → tar, handing the entry iterator to `consume`. */
-  private async stream<T>(consume: (entries: AsyncIterator<Entry>) => Promise<T>): Promise<T> {
-    const [tar, {default: zlib}] = await Promise.all([import('tar-stream'), import('node:zlib')])
+  /**
+   * file → hash/copy → zstd frames → tar reader, which calls `entry` for each entry. The reader
+   * pauses at the first payload entry until the head is judged (onHead is asynchronous).
+   */
+  private async stream(): Promise<void> {
     let source: fs.ReadStream
     try {
       if (!fs.statSync(this.file).isFile()) throw Object.assign(new Error('not a file'), {code: 'EISDIR'})
@@ -174,128 +182,154 @@ class ArchiveRun {
       throw new NisoError('E_ARCHIVE_READ', `${this.file}: ${readError(error)}`)
     }
     const progress = this.progress
-    const copy = (chunk: Buffer): void => {
-      this.hash.update(chunk)
-      progress.compressed += chunk.length
-      const fd = this.copyFd
-      if (fd === undefined) return
-      let offset = 0
-      while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset, chunk.length - offset)
-    }
     const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
+      transform: (chunk: Buffer, _enc, cb) => {
         try {
-          copy(chunk)
+          this.copy(chunk)
           cb(null, chunk)
         } catch (error) {
           cb(error as Error)
         }
       },
     })
-    const max = this.max
-    const label = this.label
-    const counter = new Transform({
-      readableHighWaterMark: 4 * 1024 * 1024,
-      writableHighWaterMark: 4 * 1024 * 1024,
-      transform(chunk: Buffer, _enc, cb) {
-        progress.decompressed += chunk.length
-        cb(checkInflation(label, progress, max), chunk)
-      },
-    })
-    const extract = tar.extract()
-    // 1 MiB output pieces: each piece is a thread-pool round trip, and at 256 KiB decompression
-    // takes twice as long (measured on the bench package: 106-144 ms vs 48-69 ms).
-    // A deep output buffer lets the thread pool decompress ahead while the main thread parses and
-    // writes, instead of the two taking turns.
-    const deep: TransformOptions = {readableHighWaterMark: 8 * 1024 * 1024}
-    const zstd = zlib.createZstdDecompress({chunkSize: 1024 * 1024, ...deep} as ZstdOptions)
-    const done = pipeline(source, tap, zstd, counter, extract)
-    done.catch(() => undefined)
-    const entries = extract[Symbol.asyncIterator]()
-    let result: T
+    const frames = new ZstdFramesDecompress()
+    const feeding = pipeline(source, tap, frames)
+    feeding.catch(() => undefined)
+    const reader = new TarReader(this)
     try {
-      result = await consume(entries)
+      // Chunks come through 'readable' events, after zlib has queued its next piece: the thread
+      // pool decompresses ahead while this thread parses and writes.
+      for await (const chunk of frames as AsyncIterable<Buffer>) {
+        progress.decompressed += chunk.length
+        const inflation = checkInflation(this.label, progress, this.max)
+        if (inflation) throw inflation
+        let at = 0
+        while (at < chunk.length) {
+          at += reader.push(chunk.subarray(at))
+          if (reader.paused) {
+            await this.judgeHead()
+            reader.resume()
+          }
+        }
+      }
+      await feeding
+      reader.end()
     } catch (error) {
-      await entries.return?.()
-      await done.catch(() => undefined)
+      frames.destroy()
+      await feeding.catch(() => undefined)
       throw error
     }
-    await done
-    return result
   }
 
-  private async readHead(
-    entries: AsyncIterator<Entry>,
-  ): Promise<{head: ArchiveHead; files: Array<[string, Buffer]>; next: Entry | undefined}> {
-    const first = await nextEntry(entries)
-    if (first === undefined) throw refuse('E_ARCHIVE_LAYOUT', this.label, 'empty archive (no manifest.toml)')
-    const manifestBytes = await this.headEntry(first, MANIFEST_ENTRY, 'first')
-    const manifestText = manifestBytes.toString('utf8')
-    const manifest = parseManifest(manifestText, `${this.label}/${MANIFEST_ENTRY}`)
-    const arch = checkNameAndArch(this.label, this.label, manifest, this.options.nodeArch ?? process.arch)
+  private copy(chunk: Buffer): void {
+    this.hash.update(chunk)
+    this.progress.compressed += chunk.length
+    const fd = this.copyFd
+    if (fd === undefined) return
+    let offset = 0
+    while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset, chunk.length - offset)
+  }
 
-    const second = await nextEntry(entries)
-    if (second === undefined)
-      throw refuse('E_ARCHIVE_LAYOUT', this.label, `no ${CHECKSUMS_ENTRY} after ${MANIFEST_ENTRY}`)
-    const checksumsBytes = await this.headEntry(second, CHECKSUMS_ENTRY, 'second')
-    const checksums = parseChecksums(checksumsBytes.toString('utf8'), `${this.label}/${CHECKSUMS_ENTRY}`)
+  /** TarVisitor: the head entries in order, then (once the head is judged) the payload. */
+  entry(h: TarEntryHeader): EntrySink | undefined | typeof PAUSE {
+    this.progress.entry = h.name
+    switch (this.stage) {
+      case 'manifest':
+        return this.headEntry(h, MANIFEST_ENTRY, 'first', (bytes) => this.acceptManifest(bytes))
+      case 'checksums':
+        return this.headEntry(h, CHECKSUMS_ENTRY, 'second', (bytes) => this.acceptChecksums(bytes))
+      case 'signature':
+        if (h.name !== SIGNATURE_ENTRY || this.parts.signature !== undefined) return PAUSE
+        return this.headEntry(h, SIGNATURE_ENTRY, 'third', (bytes) => {
+          this.parts.signature = parseSignature(bytes.toString('utf8'), `${this.label}/${SIGNATURE_ENTRY}`)
+        })
+      case 'judged':
+        return this.payload(h)
+    }
+  }
+
+  /** A head entry: the regular file `name`, small, collected in memory and handed to `accept`. */
+  private headEntry(h: TarEntryHeader, name: string, position: string, accept: (bytes: Buffer) => void): EntrySink {
+    if (h.name !== name || (h.type !== 'file' && h.type !== 'contiguous-file')) {
+      throw refuse('E_ARCHIVE_LAYOUT', this.label, `${position} entry is "${printable(h.name)}", expected ${name}`)
+    }
+    const limit = HEAD_LIMITS[name] ?? 0
+    if (h.size > limit) {
+      throw entryError(
+        'E_ARCHIVE_SIZE',
+        this.label,
+        name,
+        `too large (${formatBytes(h.size)}, at most ${formatBytes(limit)})`,
+      )
+    }
+    this.count(name, h.size)
+    const chunks: Buffer[] = []
+    return {
+      write: (data) => chunks.push(data),
+      end: () => {
+        const bytes = Buffer.concat(chunks)
+        this.parts.files.push([name, bytes])
+        accept(bytes)
+      },
+    }
+  }
+
+  private acceptManifest(bytes: Buffer): void {
+    const manifestText = bytes.toString('utf8')
+    this.parts.manifestText = manifestText
+    this.parts.manifest = parseManifest(manifestText, `${this.label}/${MANIFEST_ENTRY}`)
+    this.parts.arch = checkNameAndArch(
+      this.label,
+      this.label,
+      this.parts.manifest,
+      this.options.nodeArch ?? process.arch,
+    )
+    this.stage = 'checksums'
+  }
+
+  private acceptChecksums(bytes: Buffer): void {
+    const checksums = parseChecksums(bytes.toString('utf8'), `${this.label}/${CHECKSUMS_ENTRY}`)
     for (const own of [CHECKSUMS_ENTRY, SIGNATURE_ENTRY]) {
       if (checksums.has(own)) throw refuse('E_ARCHIVE_LAYOUT', this.label, `${CHECKSUMS_ENTRY} must not list ${own}`)
     }
-    const manifestSha = crypto.createHash('sha256').update(manifestBytes).digest('hex')
+    const manifestSha = crypto.hash('sha256', this.parts.files[0]?.[1] ?? '', 'hex')
     const listed = checksums.get(MANIFEST_ENTRY)
     if (listed === undefined)
       throw entryError('E_ARCHIVE_UNLISTED', this.label, MANIFEST_ENTRY, `not listed in ${CHECKSUMS_ENTRY}`)
     if (listed !== manifestSha) throw mismatch(this.label, MANIFEST_ENTRY, listed, manifestSha)
+    this.parts.checksumsBytes = bytes
+    this.parts.checksums = checksums
+    this.stage = 'signature'
+  }
 
-    const files: Array<[string, Buffer]> = [
-      [MANIFEST_ENTRY, manifestBytes],
-      [CHECKSUMS_ENTRY, checksumsBytes],
-    ]
-    let signature: ParsedSignature | null = null
-    let next = await nextEntry(entries)
-    if (next?.header.name === SIGNATURE_ENTRY) {
-      const bytes = await this.headEntry(next, SIGNATURE_ENTRY, 'third')
-      signature = parseSignature(bytes.toString('utf8'), `${this.label}/${SIGNATURE_ENTRY}`)
-      files.push([SIGNATURE_ENTRY, bytes])
-      next = await nextEntry(entries)
+  /** The head is complete: the caller judges it (trust, conflicts), then it is written. */
+  private async judgeHead(): Promise<ArchiveHead> {
+    const p = this.parts
+    if (this.stage === 'manifest') throw refuse('E_ARCHIVE_LAYOUT', this.label, 'empty archive (no manifest.toml)')
+    if (this.stage === 'checksums')
+      throw refuse('E_ARCHIVE_LAYOUT', this.label, `no ${CHECKSUMS_ENTRY} after ${MANIFEST_ENTRY}`)
+    const head: ArchiveHead = {
+      manifestText: p.manifestText as string,
+      manifest: p.manifest as Manifest,
+      arch: p.arch as string,
+      checksumsBytes: p.checksumsBytes as Buffer,
+      checksums: p.checksums as ReadonlyMap<string, string>,
+      signature: p.signature ?? null,
     }
-    this.progress.entry = next?.header.name
-    const head: ArchiveHead = {manifestText, manifest, arch, checksumsBytes, checksums, signature}
     try {
       await this.options.onHead?.(head)
     } catch (error) {
       this.callerError = true
       throw error
     }
-    return {head, files, next}
+    for (const [name, bytes] of p.files) this.writeHeadFile(name, bytes)
+    this.stage = 'judged'
+    this.head = head
+    return head
   }
 
-  /** Reads one head entry, which must be the regular file `name` and small. */
-  private async headEntry(entry: Entry, name: string, position: string): Promise<Buffer> {
-    const h = entry.header
-    this.progress.entry = h.name
-    if (h.name !== name || (h.type !== 'file' && h.type !== 'contiguous-file')) {
-      entry.resume()
-      throw refuse('E_ARCHIVE_LAYOUT', this.label, `${position} entry is "${printable(h.name)}", expected ${name}`)
-    }
-    const size = h.size ?? 0
-    const limit = HEAD_LIMITS[name] ?? 0
-    if (size > limit) {
-      entry.resume()
-      throw entryError(
-        'E_ARCHIVE_SIZE',
-        this.label,
-        name,
-        `too large (${formatBytes(size)}, at most ${formatBytes(limit)})`,
-      )
-    }
-    this.count(name, size)
-    return Buffer.concat(await readAll(entry))
-  }
-
-  private writeHeadFile(writer: StagingWriter, name: string, bytes: Buffer): void {
-    const sink = writer.openFile(name, 0o644)
+  private writeHeadFile(name: string, bytes: Buffer): void {
+    const sink = this.writer.openFile(name, 0o644)
     this.sink = sink
     sink.write(bytes)
     sink.close()
@@ -314,10 +348,9 @@ class ArchiveRun {
     }
   }
 
-  private async payload(entry: Entry, head: ArchiveHead, writer: StagingWriter): Promise<void> {
-    const h = entry.header
-    const label = this.label
-    this.progress.entry = h.name
+  private payload(h: TarEntryHeader): EntrySink | undefined {
+    const {label, writer} = this
+    const head = this.head as ArchiveHead
     const type = h.type
     const rel = checkEntryPath(label, h.name, type === 'directory')
     if (rel === MANIFEST_ENTRY || rel === CHECKSUMS_ENTRY || writer.files.has(rel) || writer.symlinks.has(rel)) {
@@ -330,11 +363,11 @@ class ArchiveRun {
     if (type !== 'directory' && writer.hasDir(rel)) {
       throw entryError('E_ARCHIVE_DUPLICATE', label, h.name, 'a directory of the same path came before it')
     }
-    const size = h.size ?? 0
-    this.count(h.name, type === 'file' || type === 'contiguous-file' ? size : 0)
+    const isFile = type === 'file' || type === 'contiguous-file'
+    this.count(h.name, isFile ? h.size : 0)
     const expected = head.checksums.get(rel)
-    const {mode, stripped} = safeMode(h.mode ?? (type === 'directory' ? 0o755 : 0o644))
-    if (stripped && (type === 'file' || type === 'contiguous-file' || type === 'directory')) {
+    const {mode, stripped} = safeMode(h.mode)
+    if (stripped && (isFile || type === 'directory')) {
       this.options.onWarning?.(`${label}: entry "${printable(h.name)}": setuid/setgid bits stripped`)
     }
     switch (type) {
@@ -345,39 +378,38 @@ class ArchiveRun {
         }
         const sink = writer.openFile(rel, mode)
         this.sink = sink
-        await drainInto(entry, (chunk) => sink.write(chunk))
-        const sha = sink.close()
-        this.sink = undefined
-        if (sha !== expected) throw mismatch(label, h.name, expected, sha)
-        return
+        return {
+          write: (data) => sink.write(data),
+          end: () => {
+            const sha = sink.close()
+            this.sink = undefined
+            if (sha !== expected) throw mismatch(label, h.name, expected, sha)
+          },
+        }
       }
       case 'directory':
-        entry.resume()
         if (expected !== undefined) {
           throw entryError('E_ARCHIVE_LAYOUT', label, h.name, `is a directory but listed in ${CHECKSUMS_ENTRY}`)
         }
         writer.directory(rel, mode)
         this.seenDirs.add(rel)
-        return
+        return undefined
       case 'symlink':
-        entry.resume()
         checkSymlinkTarget(label, rel, h.linkname ?? '')
         writer.symlink(rel, h.linkname ?? '')
-        return
+        return undefined
       case 'link': {
-        entry.resume()
         const target = checkHardlinkTarget(label, rel, h.linkname ?? '')
         if (expected === undefined) {
           throw entryError('E_ARCHIVE_UNLISTED', label, h.name, `not listed in ${CHECKSUMS_ENTRY}`)
         }
         const sha = writer.hardlink(rel, target)
         if (sha !== expected) throw mismatch(label, h.name, expected, sha)
-        return
+        return undefined
       }
       case 'character-device':
       case 'block-device':
       case 'fifo':
-        entry.resume()
         throw entryError(
           'E_ARCHIVE_TYPE',
           label,
@@ -385,7 +417,6 @@ class ArchiveRun {
           `${type} entries are not allowed (a package holds files, directories and links)`,
         )
       default:
-        entry.resume()
         throw entryError(
           'E_ARCHIVE_TYPE',
           label,
@@ -396,7 +427,8 @@ class ArchiveRun {
   }
 
   /** Everything listed arrived; listed symlinks lead to a file with that content; no link escapes. */
-  private verifyComplete(head: ArchiveHead, writer: StagingWriter): void {
+  private verifyComplete(head: ArchiveHead): void {
+    const {writer} = this
     for (const [rel, target] of writer.symlinks) {
       if (resolveInPackage(rel, writer.symlinks) === undefined) {
         throw entryError('E_ARCHIVE_LINK', this.label, rel, `symlink target "${printable(target)}" leaves the package`)
@@ -437,39 +469,6 @@ class ArchiveRun {
     }
     return refuse('E_ARCHIVE_CORRUPT', this.label, `${at}corrupt or truncated archive (${messageOf(error)})`)
   }
-}
-
-/** An entry's data as chunks. */
-async function readAll(entry: Entry): Promise<Buffer[]> {
-  const chunks: Buffer[] = []
-  await drainInto(entry, (chunk) => chunks.push(chunk))
-  return chunks
-}
-
-/**
- * Feeds an entry's data to `write` as it arrives: one promise per entry, where for-await costs one
- * per chunk. A throwing `write` rejects; the chunks after it are dropped.
- */
-function drainInto(entry: Entry, write: (chunk: Buffer) => unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let failed = false
-    entry.on('data', (chunk: unknown) => {
-      if (failed) return
-      try {
-        write(chunk as Buffer)
-      } catch (error) {
-        failed = true
-        reject(error as Error)
-      }
-    })
-    entry.on('end', () => resolve())
-    entry.on('error', reject)
-  })
-}
-
-async function nextEntry(entries: AsyncIterator<Entry>): Promise<Entry | undefined> {
-  const r = await entries.next()
-  return r.done ? undefined : r.value
 }
 
 /** Stops a decompression bomb as it inflates: too many bytes overall, or too high a ratio. */

@@ -6,8 +6,8 @@ import type {Manifest} from '@niso/plugin-sdk'
 import {NisoError, isNisoError, messageOf} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
 import {CHECKSUMS_ENTRY, MANIFEST_ENTRY, SIGNATURE_ENTRY, parseChecksums} from '../../core/package/format.js'
-import {BLOCK, type DecodedHeader, decodeHeader, paddingOf} from './tar-writer.js'
-import {createDecompressor} from './zstd.js'
+import {PAUSE, TarReader} from './tar-reader.js'
+import {ZstdFramesDecompress} from './zstd-frames.js'
 
 /**
  * Reads only the head of a .niso: manifest.toml, checksums.sha256 and signature.ed25519 when
@@ -50,7 +50,7 @@ export async function readPackageHead(file: string): Promise<PackageHead> {
   }
 }
 
-/** Decompresses entries from the start until the head is complete; returns name → bytes. */
+/** Decompresses from the start until the head is complete; returns name → bytes. */
 async function readHeadEntries(file: string): Promise<Map<string, Buffer>> {
   let stats: fs.Stats
   try {
@@ -61,40 +61,30 @@ async function readHeadEntries(file: string): Promise<Map<string, Buffer>> {
   }
   if (!stats.isFile()) throw new NisoError('E_PACKAGE', `${file}: not a file`)
   const source = fs.createReadStream(file, {highWaterMark: 64 * 1024})
-  const z = createDecompressor()
-  source.on('error', (error) => z.destroy(error))
-  source.pipe(z)
+  const frames = new ZstdFramesDecompress(256 * 1024)
+  source.on('error', (error) => frames.destroy(error))
+  source.pipe(frames)
   const found = new Map<string, Buffer>()
   const expected = [MANIFEST_ENTRY, CHECKSUMS_ENTRY, SIGNATURE_ENTRY]
-  let pending: Buffer = Buffer.alloc(0)
-  let current: {name: string; size: number} | undefined
-  try {
-    for await (const chunk of z as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-      for (;;) {
-        if (current === undefined) {
-          if (pending.length < BLOCK) break
-          const header = decode(file, pending.subarray(0, BLOCK))
-          const index = found.size
-          const want = expected[index] as string
-          if (header === null || (want === SIGNATURE_ENTRY && header.name !== want)) return found
-          if (header.name !== want || header.type !== 'file') {
-            throw new NisoError('E_PACKAGE', `${file}: entry ${index + 1} is "${header.name}", expected ${want}`)
-          }
-          if (header.size > (LIMITS[want] ?? 0)) {
-            throw new NisoError('E_PACKAGE', `${file}: ${want} is too large (${header.size} bytes)`)
-          }
-          current = {name: want, size: header.size}
-          pending = pending.subarray(BLOCK)
-        }
-        const entry: {name: string; size: number} = current
-        const need = entry.size + paddingOf(entry.size)
-        if (pending.length < need) break
-        found.set(entry.name, Buffer.from(pending.subarray(0, entry.size)))
-        pending = pending.subarray(need)
-        current = undefined
-        if (found.size === 3) return found
+  const reader = new TarReader({
+    entry: (h) => {
+      const want = expected[found.size]
+      // The head is complete at the first entry past it.
+      if (want === undefined || (want === SIGNATURE_ENTRY && h.name !== want)) return PAUSE
+      if (h.name !== want || h.type !== 'file') {
+        throw new NisoError('E_PACKAGE', `${file}: entry ${found.size + 1} is "${h.name}", expected ${want}`)
       }
+      if (h.size > (LIMITS[want] ?? 0)) {
+        throw new NisoError('E_PACKAGE', `${file}: ${want} is too large (${h.size} bytes)`)
+      }
+      const chunks: Buffer[] = []
+      return {write: (data) => chunks.push(data), end: () => found.set(want, Buffer.concat(chunks))}
+    },
+  })
+  try {
+    for await (const chunk of frames as AsyncIterable<Buffer>) {
+      reader.push(chunk)
+      if (reader.paused) return found
     }
     if (found.size < 2) throw new NisoError('E_PACKAGE', `${file}: not a niso package (archive ends early)`)
     return found
@@ -102,16 +92,8 @@ async function readHeadEntries(file: string): Promise<Map<string, Buffer>> {
     if (isNisoError(error)) throw error
     throw new NisoError('E_PACKAGE', `${file}: not a niso package (${messageOf(error)})`)
   } finally {
-    source.unpipe(z)
+    source.unpipe(frames)
     source.destroy()
-    z.destroy()
-  }
-}
-
-function decode(file: string, block: Buffer): DecodedHeader | null {
-  try {
-    return decodeHeader(block)
-  } catch (error) {
-    throw new NisoError('E_PACKAGE', `${file}: not a niso package (${messageOf(error)})`)
+    frames.destroy()
   }
 }

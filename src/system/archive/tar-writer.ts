@@ -34,18 +34,9 @@ interface HeaderFields {
   linkname?: string | null
 }
 
-export interface DecodedHeader {
-  name: string
-  type: string | null
-  mode: number
-  size: number
-  linkname: string | null
-}
-
 interface TarStreamHeaders {
   encode(opts: HeaderFields): Buffer | null
   encodePax(opts: {name?: string; linkname?: string | null}): Buffer
-  decode(block: Buffer, filenameEncoding: string, allowUnknownFormat: boolean): DecodedHeader | null
 }
 
 let headersModule: TarStreamHeaders | undefined
@@ -108,11 +99,6 @@ export function headerBytes(h: TarHeader): Buffer {
   const block = Buffer.alloc(BLOCK)
   writeUstar(block, 0, h)
   return block
-}
-
-/** One 512-byte header block → its fields; null for a zero block (end of archive). Throws on a bad checksum. */
-export function decodeHeader(block: Buffer): DecodedHeader | null {
-  return tarHeaders().decode(block, 'utf-8', false)
 }
 
 /**

@@ -49,7 +49,3 @@ export function createCompressor(level: number): zlib.ZstdCompress {
   }
   return zlib.createZstdCompress(options)
 }
-
-export function createDecompressor(): zlib.ZstdDecompress {
-  return zlib.createZstdDecompress({chunkSize: 256 * 1024})
-}

@@ -55,7 +55,7 @@ export async function installPackage(
   const label = path.basename(file)
   const judgeTrust = await trustJudge(paths.trustedKeys, label, options)
   // Compile sql.js's WASM in the background while the archive streams; the commit needs it.
-  loadSqlJs().catch(() => undefined)
+  loadSqlJs({ahead: true}).catch(() => undefined)
   // Leftovers of crashed runs that need no lock to recognise: their owners are gone.
   removeDeadOwned(paths.staging)
   removeDeadOwned(trashDir(paths))
