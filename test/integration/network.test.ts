@@ -124,6 +124,12 @@ describe('networking (net-nftables) on a real systemd', {skip: machineSkipReason
     const addr = await m.exec(['ip', '-n', 'niso-nt-a', '-o', '-4', 'addr', 'show', 'eth0'])
     assert.match(addr.stdout, /inet 10\.99\.0\.2\/24/)
     assert.equal((await m.exec(['systemctl', 'is-active', 'niso-netns-nt-a.service'])).stdout.trim(), 'active')
+    // The service has its own hostname (its name); the machine keeps its own.
+    const uts = await m.exec(['nsenter', `--target=${await mainPid('nt-a')}`, '--uts', 'hostname'])
+    assert.equal(uts.stdout.trim(), 'nt-a', uts.stderr)
+    const inside = await m.niso(['exec', 'nt-b', '--', '/usr/lib/niso/hostname'])
+    assert.equal(inside.stdout.trim(), 'nt-b', inside.stderr)
+    assert.equal((await m.exec(['hostname'])).stdout.trim(), m.name)
     // The periodic health check probes 127.0.0.1 inside the service's namespace.
     const health = await m.exec(['systemctl', 'start', 'niso-nt-a-health.service'])
     assert.equal(health.code, 0, health.stderr)

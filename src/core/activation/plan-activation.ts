@@ -9,6 +9,7 @@ import {type NetworkContribution, planUnit} from '../plan/plan-unit.js'
 import type {Provided} from '../plugins/provided.js'
 import type {ActivationPlan} from './activation-plan.js'
 import {type HealthGateFiles, healthGateRootfs, healthGateUnit} from './health-gate.js'
+import {hostnameContributions} from './service-hostname.js'
 import {hostRootfs, providesHosts} from './host-rootfs.js'
 import {serviceLayout, versionLayout} from './layout.js'
 import {layoutRootfs} from './rootfs-layout.js'
@@ -60,8 +61,11 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   // On a network, /etc/hosts comes from the backend (the peers, kept up to date).
   const hostSteps = hostRootfs(m, {hostsFromNetwork: providesHosts(input.network)})
   const gateSteps = health ? await healthGateRootfs(input.healthGate, input.host) : []
+  const hostname = input.network?.summary.hostname
   const extra: Contribution[] = [
     {phase: 'host', source: HOST, fragment: bindFragment(hostSteps, HOST)},
+    // Before the start gate: the name is set before the service is probed (and reachable).
+    ...(hostname ? await hostnameContributions(hostname, input.host) : []),
     ...(health
       ? [
           {phase: 'host' as const, source: GATE, fragment: healthGateUnit(health)},

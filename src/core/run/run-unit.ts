@@ -16,9 +16,10 @@ export const RUN_CLEANUP_TEMPLATE = 'niso-run-cleanup@.service'
 /**
  * Directives a one-off run sets itself or leaves out: the command (given as systemd-run's argv),
  * the restart policy (a one-off never restarts), the service type (exec, so a command that cannot
- * be executed fails the start) and the description (systemd-run --description).
+ * be executed fails the start) and the description (systemd-run --description). ExecStartPost=
+ * stays: it carries the host's step that gives the run its hostname.
  */
-const RUN_OWN = new Set([...COMMAND_DIRECTIVES, 'Description'])
+const RUN_OWN = new Set([...COMMAND_DIRECTIVES.filter((d) => d !== 'ExecStartPost'), 'Description'])
 
 /** A planned unit's [Unit] and [Service] directives as `systemd-run -p` properties, without the run's own. */
 export function runProperties(unit: MergedUnit): string[] {

@@ -8,6 +8,8 @@ import {type NetHost, attachService, detachService, isAttached, planServiceNetwo
 /** A run's planned attachment: what its unit gets, the attach that makes it real, its release. */
 export interface RunNetwork {
   readonly contribution: NetworkContribution
+  /** The run's hostname on the network (and inside it). */
+  readonly hostname: string
   /** Records the lease and brings up the namespace. */
   attach(): Promise<void>
   /** Frees the attachment if it is still held (its cleanup unit normally did). */
@@ -25,6 +27,7 @@ export async function planRunNetwork(
   const {plan, plugin, source: from} = await planServiceNetwork(net, app, section)
   return {
     contribution: {plugin, source: from, unit: plan.unit, rootfs: plan.rootfs},
+    hostname: section.hostname ?? app.name,
     attach: async () => startOrUndo(await attachService(net, app, section)),
     release: () => releaseRun(net, scratchId),
   }

@@ -9,6 +9,7 @@ import type {Config} from '@oclif/core'
 import {messageOf, NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {providesHosts} from '../../core/activation/host-rootfs.js'
+import {hostnameContributions} from '../../core/activation/service-hostname.js'
 import {joinsNetwork} from '../../core/net/joins-network.js'
 import {DEFAULT_PRESET, planUnit} from '../../core/plan/plan-unit.js'
 import type {Provided} from '../../core/plugins/provided.js'
@@ -84,16 +85,20 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
     const base = runUnitBase(manifest.package.name, req.name, id)
     network = await runNetwork(config, paths, req, {id, base, manifest, presets, dir: source.packageDir})
     const hostsFromNetwork = providesHosts(network?.contribution)
+    const host = hostView(paths)
     const plan = await planUnit({
       manifest,
       packageDir: source.packageDir,
       presets,
       runtimes,
-      host: hostView(paths),
+      host,
       paths,
       nisoVersion: config.version,
       rootDirectory: path.join(scratch, 'root'),
-      extra: [hostBinds(manifest, {hostsFromNetwork})],
+      extra: [
+        hostBinds(manifest, {hostsFromNetwork}),
+        ...(network ? await hostnameContributions(network.hostname, host) : []),
+      ],
       ...(network ? {network: network.contribution} : {}),
       hasFile: (rel) => existsSync(path.join(source.packageDir, rel)),
     })

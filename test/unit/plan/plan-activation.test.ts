@@ -25,7 +25,26 @@ data = { mount = "/data" }
 cache = { mount = "/cache", tmpfs = true, size = "8M" }
 `
 
-function plan(rootfs: RootfsStep[] = []) {
+const TOOLS = {unshare: '/usr/bin/unshare', nsenter: '/usr/bin/nsenter', hostname: '/bin/hostname'}
+
+/** What a network backend contributes for a service attached as "toy" on niso-default. */
+const NETWORK: NonNullable<Parameters<typeof planActivation>[0]['network']> = {
+  plugin: 'test-net@1.0.0',
+  source: 'test-net (network "bridge")',
+  unit: {Service: {NetworkNamespacePath: '/run/netns/niso-toy-app'}},
+  rootfs: [],
+  netnsPath: '/run/netns/niso-toy-app',
+  summary: {
+    section: {},
+    network: 'niso-default',
+    subnet: '10.99.0.0/24',
+    address: '10.99.0.2',
+    hostname: 'toy',
+    ports: [],
+  },
+}
+
+function plan(rootfs: RootfsStep[] = [], options: {network?: boolean; tools?: Record<string, string>} = {}) {
   const toy = defineRuntime({
     id: 'toy',
     apiVersion: PLUGIN_API_VERSION,
@@ -43,7 +62,8 @@ function plan(rootfs: RootfsStep[] = []) {
     manifest: parseManifest(MANIFEST),
     packageDir: '/opt/niso/packages/toy-app/1.2.3',
     paths: nisoPaths('/'),
-    host: testHost('/'),
+    host: testHost('/', {executables: options.tools ?? TOOLS}),
+    ...(options.network ? {network: NETWORK} : {}),
     presets: set.preset,
     runtimes: set.runtime,
     healthGate: {node: '/usr/bin/node', script: '/usr/lib/niso/dist/wait-healthy.js'},
@@ -54,6 +74,24 @@ function plan(rootfs: RootfsStep[] = []) {
 }
 
 describe('planActivation', () => {
+  it('names a networked service after its hostname, before the start gate probes it', async () => {
+    const p = await plan([], {network: true})
+    const posts = p.unitText.split('\n').filter((l) => l.startsWith('ExecStartPost='))
+    assert.deepEqual(posts.slice(0, 1), [
+      'ExecStartPost=-+/usr/lib/niso/unshare --mount-proc /usr/lib/niso/nsenter --target=${MAINPID} --uts /usr/lib/niso/hostname toy',
+    ])
+    assert.match(posts[1] ?? '', /wait-healthy\.js/)
+    assert.match(p.unitText, /^ProtectHostname=yes$/m)
+    const binds = p.rootfs.binds.map((b) => `${b.source} ${b.target}`)
+    for (const [name, host] of Object.entries(TOOLS)) assert.ok(binds.includes(`${host} /usr/lib/niso/${name}`), name)
+    // Without a network there is no hostname of its own, and nothing is bound for it.
+    const alone = await plan()
+    assert.doesNotMatch(alone.unitText, /nsenter/)
+    await assert.rejects(plan([], {network: true, tools: {nsenter: '/usr/bin/nsenter'}}), {
+      message: 'cannot give the service its hostname: unshare is not on this host (install the util-linux package)',
+    })
+  })
+
   it('adds the host rootfs and the start gate to the unit, and lays out every mount', async () => {
     const p = await plan()
     assert.match(
