@@ -16,8 +16,8 @@ const lib = path.join(root, 'node_modules/@oclif/core/lib')
 
 /**
  * Modules oclif requires when it loads but uses only on some paths: help, error rendering, colors,
- * command discovery without a manifest, templates, prompts, Windows shell detection. Required on
- * first use instead.
+ * command discovery without a manifest, templates, prompts, Windows shell detection, file flag
+ * checks, performance tracing. Required on first use instead.
  */
 const LAZY = [
   'clean-stack',
@@ -28,6 +28,8 @@ const LAZY = [
   'lilconfig',
   'minimatch',
   'node:child_process',
+  'node:fs/promises',
+  'node:perf_hooks',
   'node:readline',
   'string-width',
   'supports-color',
@@ -114,6 +116,10 @@ await build({
   // Only loaded to run TypeScript sources in development: never on this path, and 9 MB.
   external: ['typescript'],
   plugins: [patchOclif],
+  // A third smaller to read and to check against its code cache at every start (1.5-2 ms); names
+  // are kept, so stacks still name oclif's functions.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 })
 for (const [file] of EDITS.filter(([file]) => !applied.has(file))) {
