@@ -1,5 +1,5 @@
-// Rewrites each command (dist/commands/**) and the SDK's entry (packages/plugin-sdk/dist/index.js)
-// as one file that holds all of its own code: Node's ES module loader spends about half a
+// Rewrites each command (dist/commands/**), the SDK's entry (packages/plugin-sdk/dist/index.js)
+// and the built-in plugins' hook files as one file each that holds all of its own code: Node's ES module loader spends about half a
 // millisecond per file (resolve, package scope lookups, read, compile, link), and a command
 // loaded 50-90 of them. Packages stay imports, so each is loaded once and shared (a provider
 // error made by a plugin's SDK must be the host's ProviderError), except BUNDLED ones. The other
@@ -83,3 +83,14 @@ await bundleInPlace(path.join(root, 'src'), path.join(root, 'dist'), commands)
 
 const sdk = path.join(root, 'packages/plugin-sdk')
 await bundleInPlace(path.join(sdk, 'src'), path.join(sdk, 'dist'), [path.join(sdk, 'src/index.ts')])
+
+// oclif imports a plugin's hook files by the paths in its package.json.
+for (const dir of fs.readdirSync(path.join(root, 'plugins'))) {
+  const plugin = path.join(root, 'plugins', dir)
+  const hooks = JSON.parse(fs.readFileSync(path.join(plugin, 'package.json'), 'utf8')).oclif?.hooks ?? {}
+  const entries = Object.values(hooks)
+    .flat()
+    .map((hook) => (typeof hook === 'string' ? hook : hook.target))
+    .map((file) => path.join(plugin, file.replace(/^(\.\/)?dist\//, 'src/').replace(/\.js$/, '.ts')))
+  await bundleInPlace(path.join(plugin, 'src'), path.join(plugin, 'dist'), entries)
+}
