@@ -1,10 +1,10 @@
 // Rewrites each command (dist/commands/**), the SDK's entry (packages/plugin-sdk/dist/index.js)
-// and the built-in plugins' hook files as one file each that holds all of its own code: Node's ES module loader spends about half a
-// millisecond per file (resolve, package scope lookups, read, compile, link), and a command
-// loaded 50-90 of them. Packages stay imports, so each is loaded once and shared (a provider
-// error made by a plugin's SDK must be the host's ProviderError), except BUNDLED ones. The other
-// compiled files stay as tsc wrote them, for tests and for worker and helper scripts that are
-// started by path.
+// and the built-in plugins' hook files as one file each that holds all of its own code: Node's ES
+// module loader spends about half a millisecond per file (resolve, package scope lookups, read,
+// compile, link), and a command loaded 50-90 of them. Packages stay imports, so each is loaded
+// once and shared (a provider error made by a plugin's SDK must be the host's ProviderError),
+// except BUNDLED ones. The other compiled files stay as tsc wrote them, for tests and for worker
+// and helper scripts that are started by path.
 import fs from 'node:fs'
 import path from 'node:path'
 
