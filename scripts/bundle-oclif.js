@@ -62,6 +62,14 @@ const EDITS = [
     '.sort((a, b) => a.id.localeCompare(b.id));',
     '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));',
   ],
+  // A plugin's root: the package in the nearest node_modules, as Node would find it, instead of
+  // require.resolve (which also resolves the package's exports: 0.3-2 ms per plugin) and a walk up
+  // from the file it names. Plugins found neither way still go through oclif's own search.
+  [
+    'util/find-root.js',
+    'debug(name)(`Finding root using ${root}`);',
+    'for (const dir of up(root)) { const pkg = (0, node_path_1.join)(dir, "node_modules", name); if (require("node:fs").existsSync((0, node_path_1.join)(pkg, "package.json"))) return require("node:fs").realpathSync(pkg); }',
+  ],
   // Telling WSL from Linux needs only is-wsl, not all of wsl-utils (child_process, net, dgram: 1.5 ms).
   ['util/os.js', "(await import('wsl-utils')).isWsl", "(await import('is-wsl')).default"],
   // debug() loggers print only when DEBUG is set; without it, skip loading debug and its tty setup.
