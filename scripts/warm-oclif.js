@@ -4,7 +4,6 @@
 // discovery hook. Run by scripts/bundle-oclif.js with the Node that runs niso: V8 rejects a cache
 // made by another.
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 
 import {useOclifBundle} from '../bin/run.js'
@@ -13,13 +12,11 @@ const root = path.resolve(import.meta.dirname, '..')
 const script = useOclifBundle(null)
 const {Config, run} = await import('@oclif/core')
 
-const missing = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'niso-warm-')), 'missing.niso')
-for (const argv of [['--version'], ['inspect', '--json', missing]]) {
-  // The second fails by design (no such package): the error path is part of what gets cached.
+for (const argv of [['--version'], ['inspect', '--json', path.join(root, 'dist/no-such-package.niso')]]) {
+  // The second fails by design: the error path is part of what gets cached.
   await run(argv, root).catch(() => {})
 }
 const config = await Config.load(root)
 await config.runHook('niso:runtimes', {}, 10_000, true)
-fs.rmSync(path.dirname(missing), {recursive: true, force: true})
 
 fs.writeFileSync(path.join(root, 'dist/vendor/oclif-core.cjs.v8'), script.createCachedData())
