@@ -30,6 +30,7 @@ export function useOclifBundle(codeCache = `${bundle}.v8`) {
   require.cache[bundle] = mod
   const esm = new URL('../dist/vendor/oclif-core.mjs', import.meta.url).href
   const cjs = pathToFileURL(bundle).href
+  // import gets the bundle's ES face (its export names written out), require the bundle itself.
   registerHooks({
     resolve: (specifier, context, next) =>
       specifier === '@oclif/core'
@@ -52,7 +53,8 @@ function readIfPresent(file) {
   }
 }
 
-if (import.meta.main) {
+// Not main when scripts/warm-oclif.js imports this file; a Node without import.meta.main runs it.
+if (import.meta.main !== false) {
   enableCompileCache?.()
   // @oclif/core checks its own engines range on import, loading all of semver (47 modules, ~25 ms
   // of every start); the launcher already runs the Node 24 this package requires.
