@@ -69,6 +69,9 @@ export interface HostView {
   readonly probe: HostProbe
 }
 
+/** A registry symbol: the same in every copy of the SDK a process loads. */
+const PROVIDER_ERROR = Symbol.for('niso.plugin-sdk.ProviderError')
+
 /**
  * An error a provider throws for a condition the user can fix. The host shows `message` as one line
  * (prefixed with the provider), `hint` below it, and uses `code` in --json output.
@@ -82,7 +85,16 @@ export class ProviderError extends Error {
     this.name = 'ProviderError'
     this.code = code
     this.hint = options.hint
+    Object.defineProperty(this, PROVIDER_ERROR, {value: true})
   }
+}
+
+/**
+ * Whether `error` is a ProviderError from any copy of the SDK: a plugin may bring its own copy,
+ * whose class `instanceof` does not recognise.
+ */
+export function isProviderError(error: unknown): error is ProviderError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[PROVIDER_ERROR] === true
 }
 
 export interface AppView {

@@ -5,7 +5,7 @@ import {
   type Contribution,
   type HostView,
   type Manifest,
-  ProviderError,
+  isProviderError,
   type RelaxationRequest,
   RelaxationSchema,
   type RootfsStep,
@@ -72,7 +72,7 @@ async function interpreted(input: RuntimePhaseInput, use: string): Promise<Runti
       deepFreeze({app: structuredClone(app), runtime: {id, version}, host: input.host}),
     )
   } catch (error) {
-    if (error instanceof ProviderError) {
+    if (isProviderError(error)) {
       throw new NisoError(error.code, error.message, error.hint ? {hint: error.hint} : {})
     }
     throw new NisoError('E_RUNTIME', `${who} failed to plan: ${messageOf(error)}`)

@@ -7,7 +7,7 @@ import {pipeline} from 'node:stream/promises'
 import zlib from 'node:zlib'
 
 import {
-  ProviderError,
+  isProviderError,
   type RuntimeInstallMethod,
   RuntimeInstallMethodSchema,
   type RuntimeProvider,
@@ -90,8 +90,7 @@ function installMethods(provider: RuntimeProvider, version: string): RuntimeInst
   try {
     raw = provider.install?.({version}) ?? []
   } catch (error) {
-    if (error instanceof ProviderError)
-      throw new NisoError(error.code, error.message, error.hint ? {hint: error.hint} : {})
+    if (isProviderError(error)) throw new NisoError(error.code, error.message, error.hint ? {hint: error.hint} : {})
     throw new NisoError('E_RUNTIME_INSTALL', `runtime ${provider.id}: install() failed: ${messageOf(error)}`)
   }
   const parsed = v.safeParse(v.array(RuntimeInstallMethodSchema), raw)

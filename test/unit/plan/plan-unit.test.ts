@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {presets} from '@niso/plugin-isolation-presets'
-import {PLUGIN_API_VERSION, type RuntimeProvider, defineRuntime} from '@niso/plugin-sdk'
+import {PLUGIN_API_VERSION, ProviderError, type RuntimeProvider, defineRuntime} from '@niso/plugin-sdk'
 import {testHost} from '@niso/plugin-sdk/testing'
 
 import {parseManifest} from '../../../dist/core/manifest/parse.js'
@@ -102,6 +102,31 @@ describe('planUnit', () => {
       code: 'E_RUNTIME',
       message: /^runtime "toy" \(test-runtimes@9\.9\.9\) failed to plan: Cannot assign to read only property 'name'/,
     })
+  })
+
+  it("shows a provider's own error as the user's error, whichever copy of the SDK the plugin brings", async () => {
+    // A plugin with its own copy of the SDK has another ProviderError class, with the same brand.
+    class OtherCopyProviderError extends Error {
+      readonly code = 'E_TOY_VERSION'
+      readonly hint = 'install toy 1 first'
+      constructor(message: string) {
+        super(message)
+        Object.defineProperty(this, Symbol.for('niso.plugin-sdk.ProviderError'), {value: true})
+      }
+    }
+    for (const make of [
+      (m: string) => new ProviderError('E_TOY_VERSION', m, {hint: 'install toy 1 first'}),
+      (m: string) => new OtherCopyProviderError(m),
+    ]) {
+      const failing = runtime(() => {
+        throw make('toy 1 is not installed')
+      })
+      await assert.rejects(planUnit(input(`${head()}[runtime]\nuse = "toy:1"\n`, [failing])), {
+        code: 'E_TOY_VERSION',
+        message: 'toy 1 is not installed',
+        hint: 'install toy 1 first',
+      })
+    }
   })
 
   it('refuses an invalid runtime plan, naming the runtime and the field', async () => {
