@@ -55,6 +55,11 @@ function readIfPresent(file) {
 
 // Not main when scripts/warm-oclif.js imports this file; a Node without import.meta.main runs it.
 if (import.meta.main !== false) {
+  // A reader that stops early (`niso list | head -1`) ends niso quietly, as it ends other tools.
+  process.stdout.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0)
+    throw error
+  })
   enableCompileCache?.()
   // @oclif/core checks its own engines range on import, loading all of semver (47 modules, ~25 ms
   // of every start); the launcher already runs the Node 24 this package requires.
