@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import type {NisoPaths} from '../paths.js'
+import {unitBaseName} from '../unit/name.js'
 
 /**
  * Where an activated service lives on disk. Each activated version has its own directory with
@@ -15,9 +16,6 @@ import type {NisoPaths} from '../paths.js'
  *   <unitDir>/multi-user.target.wants/niso-<app>.service → ../niso-<app>.service (enabled)
  *   <packages>/<app>/current, previous → <version>          (symlinks next to the versions)
  */
-export function unitBase(app: string): string {
-  return `niso-${app.replace(/^@/, '').replace('/', '-')}`
-}
 
 export interface ServiceLayout {
   readonly app: string
@@ -36,7 +34,7 @@ export interface ServiceLayout {
 }
 
 export function serviceLayout(paths: NisoPaths, app: string): ServiceLayout {
-  const base = unitBase(app)
+  const base = unitBaseName(app)
   return {
     app,
     unitName: `${base}.service`,

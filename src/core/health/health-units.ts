@@ -1,4 +1,5 @@
 import type {ProbeSpec} from './probe-spec.js'
+import {unitBaseName, unitNameFor} from '../unit/name.js'
 
 /**
  * The companion units that keep checking a service's health with no niso daemon: a timer that
@@ -16,12 +17,8 @@ export interface HealthUnits {
   readonly service: RenderedUnit
 }
 
-export function serviceUnitName(app: string): string {
-  return `niso-${app.replace(/^@/, '').replace('/', '-')}.service`
-}
-
 export function healthUnitNames(app: string): {timer: string; service: string} {
-  const base = serviceUnitName(app).replace(/\.service$/, '')
+  const base = unitBaseName(app)
   return {timer: `${base}-health.timer`, service: `${base}-health.service`}
 }
 
@@ -33,7 +30,7 @@ export function renderHealthUnits(
   env: Readonly<Record<string, string>>,
   netnsPath?: string,
 ): HealthUnits {
-  const main = serviceUnitName(app)
+  const main = unitNameFor(app)
   const names = healthUnitNames(app)
   const seconds = Math.max(1, Math.round(spec.intervalMs / 1000))
   const environment = Object.entries(env).map(([k, v]) => `Environment=${k}=${v}\n`)

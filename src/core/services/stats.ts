@@ -1,4 +1,5 @@
 import {humanSize} from '../package/human-size.js'
+import {unitBaseName} from '../unit/name.js'
 
 /** One reading of a unit's counters, from systemd or its cgroup; null where neither accounts it. */
 export interface StatsSample {
@@ -39,7 +40,7 @@ export function serviceName(unit: string): string {
 /** The unit of a NAME given on the command line: an app name, a run's name, or a unit name. */
 export function statsUnit(name: string): string {
   const base = name.endsWith('.service') ? name.slice(0, -'.service'.length) : name
-  return `${base.startsWith('niso-') ? base : `niso-${base.replace(/^@/, '').replaceAll('/', '-')}`}.service`
+  return `${base.startsWith('niso-') ? base : unitBaseName(base)}.service`
 }
 
 export function serviceStats(before: StatsSample | undefined, now: StatsSample): ServiceStats {
