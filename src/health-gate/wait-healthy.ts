@@ -45,9 +45,11 @@ function once(): Promise<string | undefined> {
   })
 }
 
-const mainPid = Number(process.env.MAINPID ?? 0)
+// systemd sets MAINPID for the control processes of a Type=exec service while its main process
+// runs: unset, the main process exited before this gate (or a step before it) was started.
+const mainPid = Number(process.env.MAINPID || 0)
 function mainExited(): boolean {
-  if (!(mainPid > 0)) return false
+  if (!(mainPid > 0)) return true
   try {
     process.kill(mainPid, 0)
     return false
@@ -67,8 +69,10 @@ while ((last = await once()) !== undefined && Date.now() + gap <= deadline && !m
   gap = Math.min(gap * 2, pollMs)
 }
 if (last === undefined) process.exit(0)
-const why = mainExited()
-  ? `main process ${mainPid} exited after ${((Date.now() - started) / 1000).toFixed(1)}s, never healthy`
-  : `not healthy after ${Math.round(budgetMs / 1000)}s`
+const why = !mainExited()
+  ? `not healthy after ${Math.round(budgetMs / 1000)}s`
+  : mainPid > 0
+    ? `main process ${mainPid} exited after ${((Date.now() - started) / 1000).toFixed(1)}s, never healthy`
+    : 'main process exited before the start gate ran, never healthy'
 process.stderr.write(`niso: ${why}: ${kind} ${rest.join(' ')}: ${last}\n`)
 process.exit(1)

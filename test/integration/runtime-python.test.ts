@@ -134,7 +134,11 @@ describe(
     })
 
     it('a version that exits at once is undone and v2 keeps serving', async () => {
-      await lc.activateFailsAndUndoes('3.0.0', '2.0.0', /main process \d+ exited after [\d.]+s, never healthy/)
+      await lc.activateFailsAndUndoes(
+        '3.0.0',
+        '2.0.0',
+        /main process (\d+ exited after [\d.]+s|exited before the start gate ran), never healthy/,
+      )
     })
 
     it('refuses to remove the runtime while the app uses it', async () => {
