@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Manifest} from '@niso/plugin-sdk'
@@ -39,7 +38,7 @@ export async function inspectPackage(
   paths: NisoPaths,
   verifyKeys: readonly string[],
 ): Promise<PackageInfo> {
-  const [head, stat] = await Promise.all([readPackageHead(file), fs.stat(file)])
+  const head = await readPackageHead(file)
   const m: Manifest = head.manifest
   let signature: PackageInfo['signature'] = {state: 'unsigned'}
   if (head.signatureText !== undefined) {
@@ -55,7 +54,7 @@ export async function inspectPackage(
     name: m.package.name,
     version: m.package.version,
     arch: m.package.arch ?? 'unknown',
-    size: stat.size,
+    size: head.size,
     files: [...head.checksums.keys()].filter((p) => p !== 'manifest.toml').length,
     signature,
     summary: {

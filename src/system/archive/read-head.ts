@@ -15,6 +15,8 @@ import {ZstdFramesDecompress} from './zstd-frames.js'
  * manifest is checked against its checksum line; trust (the signature) is the caller's business.
  */
 export interface PackageHead {
+  /** The package file's size in bytes. */
+  readonly size: number
   readonly manifestText: string
   readonly manifest: Manifest
   readonly checksumsText: string
@@ -29,7 +31,7 @@ const LIMITS: Readonly<Record<string, number>> = {
 }
 
 export async function readPackageHead(file: string): Promise<PackageHead> {
-  const texts = await readHeadEntries(file)
+  const {texts, size} = await readHeadEntries(file)
   const manifestText = texts.get(MANIFEST_ENTRY)
   const checksumsText = texts.get(CHECKSUMS_ENTRY)
   if (manifestText === undefined || checksumsText === undefined) {
@@ -42,6 +44,7 @@ export async function readPackageHead(file: string): Promise<PackageHead> {
   const text = manifestText.toString('utf8')
   const signature = texts.get(SIGNATURE_ENTRY)
   return {
+    size,
     manifestText: text,
     manifest: parseManifest(text, `${file}: ${MANIFEST_ENTRY}`),
     checksumsText: checksumsText.toString('utf8'),
@@ -50,8 +53,8 @@ export async function readPackageHead(file: string): Promise<PackageHead> {
   }
 }
 
-/** Decompresses from the start until the head is complete; returns name → bytes. */
-async function readHeadEntries(file: string): Promise<Map<string, Buffer>> {
+/** Decompresses from the start until the head is complete; returns name → bytes, and the file's size. */
+async function readHeadEntries(file: string): Promise<{texts: Map<string, Buffer>; size: number}> {
   let stats: fs.Stats
   try {
     stats = await fs.promises.stat(file)
@@ -84,10 +87,10 @@ async function readHeadEntries(file: string): Promise<Map<string, Buffer>> {
   try {
     for await (const chunk of frames as AsyncIterable<Buffer>) {
       reader.push(chunk)
-      if (reader.paused) return found
+      if (reader.paused) return {texts: found, size: stats.size}
     }
     if (found.size < 2) throw new NisoError('E_PACKAGE', `${file}: not a niso package (archive ends early)`)
-    return found
+    return {texts: found, size: stats.size}
   } catch (error) {
     if (isNisoError(error)) throw error
     throw new NisoError('E_PACKAGE', `${file}: not a niso package (${messageOf(error)})`)

@@ -58,5 +58,13 @@ describe('niso inspect', () => {
     assert.equal(r.code, 1)
     assert.equal(r.stderr.trim().split('\n').length, 1)
     assert.match(r.stderr, new RegExp(`^niso: ${bogus.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a niso package`))
+    // A missing file: the same one line every time (a second stat of the file once raced the
+    // head reader and sometimes surfaced as a raw ENOENT).
+    const missing = path.join(dir, 'missing.niso')
+    for (let i = 0; i < 5; i++) {
+      const gone = runNiso(['inspect', missing], {env})
+      assert.equal(gone.code, 1)
+      assert.equal(gone.stderr, `niso: ${missing}: no such file\n`)
+    }
   })
 })
