@@ -69,47 +69,32 @@ export async function writePayload<T>(
   const feed = new SlabFeed(z)
   const slabs = new SlabWriter(WRITE_CHUNK, () => feed.spare())
   const hashes = Buffer.alloc(32 * entries.length)
-  let unyielded = 0
+  let yieldAt = YIELD_BYTES
   /** Hands full slabs on, waits while too many are in flight, and yields now and then. */
-  const pace = async (read: number): Promise<void> => {
-    unyielded += read
+  const pace = async (): Promise<void> => {
     for (const slab of slabs.take()) feed.send(slab)
     await feed.settle(IN_FLIGHT)
-    if (unyielded >= YIELD_BYTES) {
-      unyielded = 0
+    if (slabs.written >= yieldAt) {
+      yieldAt = slabs.written + YIELD_BYTES
       await new Promise(setImmediate)
     }
   }
+  // The loop stays small: it is an async function, which V8 compiles again at each resumption
+  // and deoptimizes on paths taken late; the per-entry work is in a plain function (layEntry).
   const produce = async (): Promise<T> => {
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as PackEntry
-      let read = 0
-      if (e.kind !== 'file') writeHeader(slabs, headerOf(e, mtime, 0, 0))
-      else {
-        const fd = openEntry(e)
+      const large = layEntry(slabs, e, mtime, hashes, 32 * i)
+      if (large) {
         try {
-          const st = fs.fstatSync(fd)
-          if (!st.isFile()) throw new NisoError('E_PACK_CHANGED', `${e.path}: is no longer a regular file`)
-          const size = st.size
-          writeHeader(slabs, headerOf(e, mtime, e.mode ?? normalizedMode('file', st.mode), size))
-          if (size <= slabs.free) {
-            // The common case, whole in the current slab: one-shot hashing, no Hash object per file.
-            const at = slabs.offset
-            readExactly(fd, e, slabs.slab, at, size, 0)
-            hashes.set(crypto.hash('sha256', slabs.slab.subarray(at, at + size), 'buffer'), 32 * i)
-            slabs.commit(size)
-            read = size
-          } else {
-            hashes.set(await readAcross(slabs, fd, e, size, pace), 32 * i)
-          }
-          slabs.zeros(paddingOf(size))
+          hashes.set(await readAcross(slabs, large.fd, e, large.size, pace), 32 * i)
+          slabs.zeros(paddingOf(large.size))
         } finally {
-          fs.closeSync(fd)
+          fs.closeSync(large.fd)
         }
       }
       // An await costs a turn of the event loop: only when there is something to do.
-      if (slabs.hasFull || unyielded + read >= YIELD_BYTES) await pace(read)
-      else unyielded += read
+      if (slabs.hasFull || slabs.written >= yieldAt) await pace()
     }
     slabs.write(END_OF_ARCHIVE)
     for (const slab of slabs.finish()) feed.send(slab)
@@ -177,13 +162,49 @@ class SlabFeed {
   }
 }
 
+/**
+ * Lays out one entry: its header, and for a file that fits the current slab (the common case) its
+ * contents, read in place and hashed there in one shot (no Hash object per file). A larger file
+ * is returned open, with its size, for the caller to read across slabs.
+ */
+function layEntry(
+  slabs: SlabWriter,
+  e: PackEntry,
+  mtime: number,
+  hashes: Buffer,
+  hashAt: number,
+): {fd: number; size: number} | undefined {
+  if (e.kind !== 'file') {
+    writeHeader(slabs, headerOf(e, mtime, 0, 0))
+    return undefined
+  }
+  const fd = openEntry(e)
+  try {
+    const st = fs.fstatSync(fd)
+    if (!st.isFile()) throw new NisoError('E_PACK_CHANGED', `${e.path}: is no longer a regular file`)
+    const size = st.size
+    writeHeader(slabs, headerOf(e, mtime, e.mode ?? normalizedMode('file', st.mode), size))
+    if (size > slabs.free) return {fd, size}
+    const at = slabs.offset
+    readExactly(fd, e, slabs.slab, at, size, 0)
+    hashes.set(crypto.hash('sha256', slabs.slab.subarray(at, at + size), 'buffer'), hashAt)
+    slabs.commit(size)
+    slabs.zeros(paddingOf(size))
+  } catch (error) {
+    fs.closeSync(fd)
+    throw error
+  }
+  fs.closeSync(fd)
+  return undefined
+}
+
 /** A file larger than the current slab's free space: read slab by slab, hashed as it goes. */
 async function readAcross(
   slabs: SlabWriter,
   fd: number,
   e: PackEntry,
   size: number,
-  pace: (read: number) => Promise<void>,
+  pace: () => Promise<void>,
 ): Promise<Buffer> {
   const hash = crypto.createHash('sha256')
   for (let position = 0; position < size;) {
@@ -192,7 +213,7 @@ async function readAcross(
     hash.update(slabs.slab.subarray(at, at + n))
     slabs.commit(n)
     position += n
-    await pace(n)
+    await pace()
   }
   return hash.digest()
 }

@@ -109,6 +109,8 @@ export class SlabWriter {
   /** The slab being filled; bytes go at `offset` (directly, then `commit(n)`, or by `write`). */
   slab: Buffer
   offset = 0
+  /** Bytes written in all. */
+  written = 0
   private readonly full: Buffer[] = []
   readonly slabSize: number
   private readonly allocate: () => Buffer
@@ -152,6 +154,7 @@ export class SlabWriter {
 
   commit(n: number): void {
     this.offset += n
+    this.written += n
     if (this.offset === this.slabSize) {
       this.full.push(this.slab)
       this.slab = this.allocate()
