@@ -236,6 +236,19 @@ describe('niso inspect reads only the head', () => {
   })
 })
 
+describe('niso inspect of a large head', () => {
+  it('reads a head bigger than its read-ahead, which ends a frame of its own', () => {
+    const files: Record<string, string> = {'index.js': 'i'}
+    // 3,000 lines of ~300 bytes: checksums.sha256 several times inspect's 256 KiB read-ahead.
+    const long = 'a-rather-long-module-name-'.repeat(8)
+    for (let i = 0; i < 3000; i++) files[`node_modules/pkg-${i % 50}/${long}${i}.js`] = `${i}`
+    const {file} = pack(tree(APP, files))
+    const r = runNiso(['inspect', file, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((JSON.parse(r.stdout) as {files: number}).files, 3001)
+  })
+})
+
 describe('niso init (CLI)', () => {
   it('writes the template into an empty dir so that pack works, and never clobbers', () => {
     const dir = tmp('niso-init-')
