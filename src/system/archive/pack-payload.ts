@@ -41,8 +41,8 @@ export interface Payload<T> {
  */
 const IN_FLIGHT = 1
 /**
- * Control goes back to the event loop after at most this many bytes read, so the compressor's
- * completions (each one lets libzstd take more input) are not kept waiting behind a long read.
+ * Control goes back to the event loop after at most this many bytes laid out, so the compressor's
+ * completions (each one lets libzstd go on) are not kept waiting behind a long run of reads.
  */
 const YIELD_BYTES = 1024 * 1024
 

@@ -17,7 +17,7 @@ import zlib from 'node:zlib'
  * stream (ERR_STREAM_PUSH_AFTER_EOF on a 50 MB tar). So every write is a ZSTD_e_flush, which
  * libzstd completes fully. A flush waits for its jobs, so each WRITE_CHUNK is cut into two jobs,
  * one per worker; each job sees a quarter of the previous window (overlapLog 7), which keeps the
- * ratio within 0.6% of the whole window's for ~15% less CPU. The write boundaries shape the
+ * ratio within 0.6% of the whole window's for ~10% less CPU. The write boundaries shape the
  * output: callers cut the stream at fixed offsets. The output is the same for 1, 2 or 3 workers,
  * so it does not depend on the machine.
  *
