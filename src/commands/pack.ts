@@ -31,9 +31,6 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
 
   public async run(): Promise<object> {
     const {flags} = await this.parse(Pack)
-    // The hashing helper thread starts before the heavier modules load, so it is ready in time.
-    const {HashHelper} = await import('../system/archive/hash-helper.js')
-    const helper = flags.list ? undefined : HashHelper.start()
     const [{planPack, writePackage}, {humanSize}] = await Promise.all([
       import('../system/archive/pack.js'),
       import('../core/package/human-size.js'),
@@ -46,10 +43,8 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
       signKey: flags.sign,
       level: flags.level,
       sourceDateEpoch: process.env.SOURCE_DATE_EPOCH,
-      listOnly: flags.list,
-      helper,
     }
-    const plan = await planPack(request)
+    const plan = planPack(request)
     for (const warning of plan.warnings) this.warnLine(warning)
     if (flags.list) {
       const files = ['manifest.toml', ...plan.entries.filter((e) => e.kind !== 'dir').map((e) => e.path)].sort((a, b) =>

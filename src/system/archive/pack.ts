@@ -1,5 +1,4 @@
 import crypto from 'node:crypto'
-import {once} from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
 
@@ -22,40 +21,23 @@ import {archiveMtime} from '../../core/package/reproducible.js'
 import {FileSelector, type SourceEntry, sortEntries} from '../../core/package/select-files.js'
 import {type SecretKey, signMessage} from '../../core/package/signing.js'
 import {readSecretKey} from '../keys.js'
-import {
-  BLOCK_ENTRIES,
-  type PackEntry,
-  type PassOneJob,
-  blockCount,
-  drainBlocks,
-  newPassOneJob,
-  openEntry,
-  readExactly,
-  writeHeader,
-} from './hash-blocks.js'
-import {HashHelper} from './hash-helper.js'
-import {END_OF_ARCHIVE, SlabWriter, headerBytes, paddingOf} from './tar-writer.js'
+import {type PackEntry, writePayload} from './pack-payload.js'
+import {headerBytes, paddingOf} from './tar-writer.js'
 import {walkTree} from './walk.js'
-import {WRITE_CHUNK, createCompressor} from './zstd.js'
+import {compressFrame} from './zstd.js'
 
 /**
- * `niso pack`: source directory → `<name>-<version>-<arch>.niso`.
+ * `niso pack`: source directory → `<name>-<version>-<arch>.niso`, in one pass over the files.
  *
- * The head (manifest.toml, checksums.sha256, signature.ed25519) must come first in ONE zstd frame
- * (see zstd.ts), yet it depends on the hash of every file, so packing runs in two passes:
- *  1. read every file once and hash it, on two threads (hash-blocks.ts). The tar bytes of the
- *     first ARENA_BYTES are kept in a shared arena as they are read; later files are only hashed;
- *  2. compress the head, then the payload: kept blocks from the arena, the others read again
- *     (refusing files that changed), in reused WRITE_CHUNK pieces. libzstd compresses on two
- *     threads of its own while this thread prepares the next piece.
- * Memory stays bounded (arena + a few chunks + zstd state) whatever the tree size. The package is
- * written to a temp file in the output directory and renamed: never a partial .niso.
+ * A package is two zstd frames: the head (manifest.toml, checksums.sha256, signature.ed25519),
+ * then the payload. The head needs the hash of every file, so the payload is compressed first,
+ * each file read once and hashed as it goes into the stream (pack-payload.ts), into an unlinked
+ * temp file; then the head is compressed as a frame of its own and written first, the payload
+ * frame copied after it. The package is written to a temp file in the output directory and
+ * renamed: never a partial .niso.
  */
-const ARENA_BYTES = 24 * 1024 * 1024
-/** Below this many files a helper thread costs more than it saves. */
-const PARALLEL_MIN_FILES = 256
-
 export const IGNORE_FILE = '.nisoignore'
+const COPY_CHUNK = 4 * 1024 * 1024
 
 export interface PackRequest {
   /** Source directory, holding manifest.toml. */
@@ -65,10 +47,6 @@ export interface PackRequest {
   readonly signKey?: string | undefined
   readonly level: number
   readonly sourceDateEpoch?: string | undefined
-  /** Only the file list is wanted (--list): no helper thread. */
-  readonly listOnly?: boolean
-  /** A helper thread the caller started early (before loading this module); else one is started here. */
-  readonly helper?: HashHelper | undefined
 }
 
 export interface PackPlan {
@@ -81,8 +59,6 @@ export interface PackPlan {
   readonly entries: readonly PackEntry[]
   readonly warnings: readonly string[]
   readonly mtime: number
-  /** The pass-1 helper thread, started before the walk so it is ready when hashing begins. */
-  readonly helper?: HashHelper
 }
 
 export type {PackEntry}
@@ -96,17 +72,7 @@ export interface PackResult {
   readonly keyId: string | null
 }
 
-export async function planPack(req: PackRequest): Promise<PackPlan> {
-  const helper = req.listOnly ? req.helper : (req.helper ?? HashHelper.start())
-  try {
-    return planWith(req, helper)
-  } catch (error) {
-    helper?.release()
-    throw error
-  }
-}
-
-function planWith(req: PackRequest, started: HashHelper | undefined): PackPlan {
+export function planPack(req: PackRequest): PackPlan {
   const mtime = archiveMtime(req.sourceDateEpoch)
   const text = readManifestText(req.dir)
   const manifest = parseManifest(text, MANIFEST_ENTRY)
@@ -124,13 +90,7 @@ function planWith(req: PackRequest, started: HashHelper | undefined): PackPlan {
   }
   const selector = new FileSelector({include: manifest.copy?.include, ignoreText: readIgnoreText(req.dir), exclude})
   const walked = walkTree(req.dir, (d) => selector.descend(d))
-  const selected = selectAndCheck(req, manifest, packed, selector, walked)
-  let helper = started
-  if (helper && (req.listOnly || selected.entries.filter((e) => e.kind === 'file').length < PARALLEL_MIN_FILES)) {
-    helper.release()
-    helper = undefined
-  }
-  return {...selected, manifestText, arch, mtime, ...(helper ? {helper} : {})}
+  return {...selectAndCheck(req, manifest, packed, selector, walked), manifestText, arch, mtime}
 }
 
 function selectAndCheck(
@@ -172,67 +132,79 @@ function selectAndCheck(
 }
 
 export async function writePackage(plan: PackPlan, req: PackRequest): Promise<PackResult> {
+  const key = req.signKey === undefined ? undefined : await readSecretKey(req.signKey)
+  await fs.promises.mkdir(req.outputDir, {recursive: true}).catch((error: unknown) => {
+    throw new NisoError('E_PACK_OUTPUT', `${req.outputDir}: cannot create the output directory (${messageOf(error)})`)
+  })
+  const finalPath = path.join(req.outputDir, plan.fileName)
+  const tmpPath = path.join(req.outputDir, `.${plan.fileName}.${process.pid}.tmp`)
+  const cleanup = (): void => fs.rmSync(tmpPath, {force: true})
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanup()
+    process.kill(process.pid, signal)
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  let spool: fs.promises.FileHandle | undefined
+  let out: number | undefined
   try {
-    const key = req.signKey === undefined ? undefined : await readSecretKey(req.signKey)
-    const job = newPassOneJob(plan.entries, plan.mtime, ARENA_BYTES)
-    await passOne(plan, job)
-    const hashes = Buffer.from(job.hashes.buffer)
-    const checksums: ChecksumEntry[] = [{path: MANIFEST_ENTRY, sha256: crypto.hash('sha256', plan.manifestText)}]
-    plan.entries.forEach((e, i) => {
-      if (e.kind === 'file') checksums.push({path: e.path, sha256: hashes.toString('hex', 32 * i, 32 * i + 32)})
+    spool = await openSpool(req.outputDir, plan.fileName)
+    const file = (out = fs.openSync(tmpPath, 'wx', 0o644))
+    const hash = crypto.createHash('sha256')
+    let files = 0
+    // Once every file is read (the hashes known), this thread makes the head and writes it first
+    // while libzstd compresses the payload's last slabs.
+    const payload = await writePayload(plan.entries, plan.mtime, req.level, spool, (hashes) => {
+      const checksums = checksumsOf(plan, hashes)
+      files = checksums.length - 1
+      const head = compressFrame(renderHead(plan, checksums, key), req.level)
+      writeAll(file, head)
+      hash.update(head)
+      return head.length
     })
-    const head = renderHead(plan, checksums, key)
-
-    await fs.promises.mkdir(req.outputDir, {recursive: true}).catch((error: unknown) => {
-      throw new NisoError('E_PACK_OUTPUT', `${req.outputDir}: cannot create the output directory (${messageOf(error)})`)
+    copyHashed(spool.fd, file, payload.size, hash)
+    // The rename makes the package appear whole or not at all. No fsync: a package is a build
+    // output, made again after a power cut, and install verifies every byte of it anyway.
+    fs.renameSync(tmpPath, finalPath)
+    return {
+      path: finalPath,
+      size: payload.afterReading + payload.size,
+      files,
+      sha256: hash.digest('hex'),
+      keyId: key?.keyId ?? null,
+    }
+  } catch (error) {
+    cleanup()
+    if (error instanceof NisoError) throw error
+    throw new NisoError('E_PACK_WRITE', `${finalPath}: cannot write the package (${messageOf(error)})`, {
+      cause: error,
     })
-    const finalPath = path.join(req.outputDir, plan.fileName)
-    const tmpPath = path.join(req.outputDir, `.${plan.fileName}.${process.pid}.tmp`)
-    const cleanup = (): void => fs.rmSync(tmpPath, {force: true})
-    const onSignal = (signal: NodeJS.Signals): void => {
-      cleanup()
-      process.kill(process.pid, signal)
-    }
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    try {
-      const written = await compressTo(tmpPath, req.level, head, job)
-      // The rename makes the package appear whole or not at all. No fsync: a package is a build
-      // output, made again after a power cut, and install verifies every byte of it anyway.
-      fs.renameSync(tmpPath, finalPath)
-      return {
-        path: finalPath,
-        size: written.size,
-        files: checksums.length - 1,
-        sha256: written.sha256,
-        keyId: key?.keyId ?? null,
-      }
-    } catch (error) {
-      cleanup()
-      if (error instanceof NisoError) throw error
-      throw new NisoError('E_PACK_WRITE', `${finalPath}: cannot write the package (${messageOf(error)})`, {
-        cause: error,
-      })
-    } finally {
-      process.removeListener('SIGINT', onSignal)
-      process.removeListener('SIGTERM', onSignal)
-    }
   } finally {
-    plan.helper?.release()
+    if (out !== undefined) fs.closeSync(out)
+    await spool?.close()
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
   }
 }
 
-/** Pass 1 on this thread and, for larger trees, the helper started by planPack. */
-async function passOne(plan: PackPlan, job: PassOneJob): Promise<void> {
-  const helperDone = plan.helper?.run(job)
-  // Settles the helper's promise even when this thread fails first (the helper stops then too).
-  const helper = helperDone?.then(
-    () => undefined,
-    (error: unknown) => error,
-  )
-  drainBlocks(job)
-  const failure = await helper
-  if (failure !== undefined) throw failure
+/**
+ * Where the payload frame is written before it is copied after the head: a file unlinked as soon
+ * as it exists, so that whatever ends the process, the kernel reclaims it and nothing is left.
+ */
+async function openSpool(dir: string, fileName: string): Promise<fs.promises.FileHandle> {
+  const spoolPath = path.join(dir, `.spool-${fileName}.${process.pid}.tmp`)
+  const spool = await fs.promises.open(spoolPath, 'wx+', 0o600)
+  fs.rmSync(spoolPath)
+  return spool
+}
+
+/** checksums.sha256's lines: manifest.toml and every payload file. */
+function checksumsOf(plan: PackPlan, hashes: Buffer): ChecksumEntry[] {
+  const checksums: ChecksumEntry[] = [{path: MANIFEST_ENTRY, sha256: crypto.hash('sha256', plan.manifestText)}]
+  plan.entries.forEach((e, i) => {
+    if (e.kind === 'file') checksums.push({path: e.path, sha256: hashes.toString('hex', 32 * i, 32 * i + 32)})
+  })
+  return checksums
 }
 
 function renderHead(plan: PackPlan, checksums: ChecksumEntry[], key: SecretKey | undefined): Buffer {
@@ -251,97 +223,21 @@ function renderHead(plan: PackPlan, checksums: ChecksumEntry[], key: SecretKey |
   return Buffer.concat(parts)
 }
 
-/**
- * Pass 2: head and payload → zstd → temp file, hashing the compressed bytes on the way. Every
- * write is a flush point of the compressor, so the pieces must be a pure function of the input:
- * the head, then the payload cut in WRITE_CHUNK pieces, whichever thread read what.
- */
-async function compressTo(
-  file: string,
-  level: number,
-  head: Buffer,
-  job: PassOneJob,
-): Promise<{size: number; sha256: string}> {
-  const handle = await fs.promises.open(file, 'wx', 0o644)
-  const z = createCompressor(level)
-  const outHash = crypto.createHash('sha256')
-  let size = 0
-  const consume = (async () => {
-    for await (const chunk of z as AsyncIterable<Buffer>) {
-      outHash.update(chunk)
-      size += chunk.length
-      let off = 0
-      while (off < chunk.length) off += (await handle.write(chunk, off)).bytesWritten
-    }
-  })()
-  // Pieces come back once the compressor has taken them in: a few buffers serve any size.
-  const spare: Buffer[] = []
-  const send = async (chunk: Buffer, reuse: boolean): Promise<void> => {
-    if (!z.write(chunk, () => reuse && spare.push(chunk))) await once(z, 'drain')
+/** Appends `size` bytes of `from` (from its start) to `to`, hashing them. */
+function copyHashed(from: number, to: number, size: number, hash: crypto.Hash): void {
+  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK, size))
+  for (let position = 0; position < size;) {
+    const n = fs.readSync(from, buffer, 0, Math.min(buffer.length, size - position), position)
+    if (n === 0) throw new Error('the spooled payload ended early')
+    const chunk = buffer.subarray(0, n)
+    writeAll(to, chunk)
+    hash.update(chunk)
+    position += n
   }
-  const produce = async (): Promise<void> => {
-    await send(head, false)
-    const arena = Buffer.from(job.arena)
-    const slabs = new SlabWriter(WRITE_CHUNK, () => spare.pop() ?? Buffer.allocUnsafeSlow(WRITE_CHUNK))
-    const flush = async (): Promise<void> => {
-      for (const chunk of slabs.take()) await send(chunk, true)
-    }
-    for (let b = 0; b < blockCount(job); b++) {
-      const at = job.blockOffsets[b] as number
-      if (at >= 0) slabs.write(arena.subarray(at, at + (job.blockLengths[b] as number)))
-      else await rereadBlock(job, b, slabs, flush)
-      await flush()
-    }
-    slabs.write(END_OF_ARCHIVE)
-    for (const chunk of slabs.finish()) await send(chunk, false)
-    z.end()
-  }
-  try {
-    await Promise.all([
-      produce().catch((error: unknown) => {
-        z.destroy(error as Error)
-        throw error
-      }),
-      consume,
-    ])
-  } finally {
-    await handle.close()
-  }
-  return {size, sha256: outHash.digest('hex')}
 }
 
-/** Pass 2 for a block pass 1 did not keep: headers, and files read again, refused if they changed. */
-async function rereadBlock(
-  job: PassOneJob,
-  block: number,
-  slabs: SlabWriter,
-  flush: () => Promise<void>,
-): Promise<void> {
-  const end = Math.min(job.entries.length, (block + 1) * BLOCK_ENTRIES)
-  const header = Buffer.alloc(64 * 1024)
-  for (let i = block * BLOCK_ENTRIES; i < end; i++) {
-    const e = job.entries[i] as PackEntry
-    slabs.write(header.subarray(0, writeHeader(job, i, header, 0)))
-    if (e.kind !== 'file') continue
-    const size = job.sizes[i] as number
-    const fd = openEntry(e)
-    try {
-      const st = fs.fstatSync(fd)
-      if (st.size !== size || st.mtimeMs !== job.mtimes[i] || st.ino !== job.inodes[i]) {
-        throw new NisoError('E_PACK_CHANGED', `${e.path}: changed while packing`)
-      }
-      for (let position = 0; position < size;) {
-        const {buffer, offset, length} = slabs.space()
-        const n = readExactly(fd, e, buffer, offset, Math.min(length, size - position), position)
-        slabs.commit(n)
-        position += n
-        await flush()
-      }
-      slabs.zeros(paddingOf(size))
-    } finally {
-      fs.closeSync(fd)
-    }
-  }
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off)
 }
 
 function toPackEntry(root: string, e: SourceEntry): PackEntry {

@@ -106,13 +106,13 @@ export function headerBytes(h: TarHeader): Buffer {
  * padding included). Full slabs are taken with `take()` and handed on whole.
  */
 export class SlabWriter {
-  private slab: Buffer
-  private pos = 0
+  /** The slab being filled; bytes go at `offset` (directly, then `commit(n)`, or by `write`). */
+  slab: Buffer
+  offset = 0
+  /** Bytes written in all. */
+  written = 0
   private readonly full: Buffer[] = []
   readonly slabSize: number
-  /** Bytes written so far. */
-  total = 0
-
   private readonly allocate: () => Buffer
 
   constructor(slabSize: number, allocate: () => Buffer = () => Buffer.allocUnsafe(slabSize)) {
@@ -121,12 +121,22 @@ export class SlabWriter {
     this.slab = allocate()
   }
 
-  write(bytes: Buffer): void {
+  /** Free bytes in the current slab. */
+  get free(): number {
+    return this.slabSize - this.offset
+  }
+
+  /** Whether some slab is full and waits for `take()`. */
+  get hasFull(): boolean {
+    return this.full.length > 0
+  }
+
+  write(bytes: Uint8Array): void {
     let off = 0
     while (off < bytes.length) {
-      const n = Math.min(bytes.length - off, this.slabSize - this.pos)
-      bytes.copy(this.slab, this.pos, off, off + n)
-      this.advance(n)
+      const n = Math.min(bytes.length - off, this.free)
+      this.slab.set(n === bytes.length ? bytes : bytes.subarray(off, off + n), this.offset)
+      this.commit(n)
       off += n
     }
   }
@@ -134,20 +144,22 @@ export class SlabWriter {
   zeros(count: number): void {
     let left = count
     while (left > 0) {
-      const n = Math.min(left, this.slabSize - this.pos)
-      this.slab.fill(0, this.pos, this.pos + n)
-      this.advance(n)
+      const n = Math.min(left, this.free)
+      // Uint8Array's own fill: Buffer's checks its arguments at a cost that shows per file.
+      Uint8Array.prototype.fill.call(this.slab, 0, this.offset, this.offset + n)
+      this.commit(n)
       left -= n
     }
   }
 
-  /** Free space in the current slab, to read file data into directly; then `commit(n)`. */
-  space(): {buffer: Buffer; offset: number; length: number} {
-    return {buffer: this.slab, offset: this.pos, length: this.slabSize - this.pos}
-  }
-
   commit(n: number): void {
-    this.advance(n)
+    this.offset += n
+    this.written += n
+    if (this.offset === this.slabSize) {
+      this.full.push(this.slab)
+      this.slab = this.allocate()
+      this.offset = 0
+    }
   }
 
   /** Full slabs so far (removed from the writer). */
@@ -157,19 +169,9 @@ export class SlabWriter {
 
   /** Everything written, the last slab trimmed. */
   finish(): Buffer[] {
-    if (this.pos > 0) this.full.push(this.slab.subarray(0, this.pos))
+    if (this.offset > 0) this.full.push(this.slab.subarray(0, this.offset))
     this.slab = Buffer.alloc(0)
-    this.pos = 0
+    this.offset = 0
     return this.take()
-  }
-
-  private advance(n: number): void {
-    this.pos += n
-    this.total += n
-    if (this.pos === this.slabSize) {
-      this.full.push(this.slab)
-      this.slab = this.allocate()
-      this.pos = 0
-    }
   }
 }

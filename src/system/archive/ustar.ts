@@ -56,7 +56,7 @@ export function writeUstar(buf: Buffer, offset: number, h: TarHeader): void {
   let name = h.name
   let prefix = ''
   if (name.length > 100) ({name, prefix} = split(name) as {name: string; prefix: string})
-  TEMPLATE.copy(buf, offset)
+  buf.set(TEMPLATE, offset)
   // The checksum counts its own field as eight spaces.
   let sum = TEMPLATE_SUM + 8 * 32
   sum += ascii(buf, offset + NAME, name)

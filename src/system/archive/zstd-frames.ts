@@ -184,9 +184,11 @@ export class ZstdFramesDecompress extends Duplex {
       if (decoder === undefined) continue
       if (data && length > 0 && !decoder.write(piece)) await once(decoder, 'drain')
       if (ends) {
-        this.decoder = undefined
         decoder.end()
+        // Still this.decoder while it drains: a frame that decodes to more than the read-ahead
+        // pauses it, and only _read resumes it.
         await new Promise<void>((resolve, reject) => finished(decoder, (error) => (error ? reject(error) : resolve())))
+        this.decoder = undefined
       }
     }
   }

@@ -18,11 +18,11 @@ function skippable(size: number): Buffer {
 }
 
 /** Feeds `input` in pieces of `piece` bytes; returns everything decompressed. */
-async function inflate(input: Buffer, piece = input.length): Promise<Buffer> {
+async function inflate(input: Buffer, piece = input.length, highWaterMark?: number): Promise<Buffer> {
   const pieces: Buffer[] = []
   for (let at = 0; at < input.length; at += piece) pieces.push(input.subarray(at, at + piece))
   const out: Buffer[] = []
-  const frames = Readable.from(pieces).pipe(new ZstdFramesDecompress())
+  const frames = Readable.from(pieces).pipe(new ZstdFramesDecompress(highWaterMark))
   for await (const chunk of frames as AsyncIterable<Buffer>) out.push(chunk)
   return Buffer.concat(out)
 }
@@ -43,6 +43,11 @@ describe('zstd frames', () => {
       assert.deepEqual(await inflate(small, piece), Buffer.concat([Buffer.from('a'), head]), `pieces of ${piece}`)
     }
     assert.deepEqual(await inflate(twoFrames, 65_536), Buffer.concat([head, payload, payload]))
+  })
+
+  it('goes on past a frame that decodes to more than its read-ahead', async () => {
+    // A package head (checksums of many files) larger than the reader's buffer, then the payload.
+    assert.deepEqual(await inflate(twoFrames, 65_536, 1024), Buffer.concat([head, payload, payload]))
   })
 
   it('skips skippable frames', async () => {

@@ -171,7 +171,7 @@ describe('niso pack (CLI)', () => {
     assert.equal(execFileSync('sha256sum', ['--quiet', '-c', 'checksums.sha256'], {cwd: x, encoding: 'utf8'}), '')
   })
 
-  it('packs a tree of thousands of files (two threads) identically twice, readable by GNU tar and sha256sum', () => {
+  it('packs a tree of thousands of files identically twice, readable by GNU tar and sha256sum', () => {
     const files: Record<string, string> = {'index.js': 'main'}
     for (let i = 0; i < 1500; i++)
       files[`node_modules/p${i % 37}/f${i}.js`] = `module.exports = ${i}\n`.repeat(1 + (i % 50))
@@ -197,7 +197,7 @@ describe('niso pack (CLI)', () => {
     assert.deepEqual(json, {...json, files: 1501, size: a.length, sha256: crypto.hash('sha256', a)})
   })
 
-  it('packs files beyond the in-memory budget by reading them again, with the same result', () => {
+  it('packs a file larger than several slabs, hashed across them, the same twice', () => {
     const dir = tree(APP, {'index.js': 'i', 'z/after.txt': 'after'})
     const big = path.join(dir, 'data/big.bin')
     fs.mkdirSync(path.dirname(big))
@@ -233,6 +233,19 @@ describe('niso inspect reads only the head', () => {
     const small = tree(APP, {'index.js': 'i'})
     const one = JSON.parse(runNiso(['inspect', pack(small).file, '--json']).stdout) as {files: number}
     assert.equal(one.files, 1)
+  })
+})
+
+describe('niso inspect of a large head', () => {
+  it('reads a head bigger than its read-ahead, which ends a frame of its own', () => {
+    const files: Record<string, string> = {'index.js': 'i'}
+    // 3,000 lines of ~300 bytes: checksums.sha256 several times inspect's 256 KiB read-ahead.
+    const long = 'a-rather-long-module-name-'.repeat(8)
+    for (let i = 0; i < 3000; i++) files[`node_modules/pkg-${i % 50}/${long}${i}.js`] = `${i}`
+    const {file} = pack(tree(APP, files))
+    const r = runNiso(['inspect', file, '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal((JSON.parse(r.stdout) as {files: number}).files, 3001)
   })
 })
 
