@@ -33,7 +33,7 @@ export default class Activate extends NisoCommand {
       import('../system/activation/prepare-activation.js'),
     ])
     const paths = nisoPaths()
-    const {plan, net} = await prepareActivation(this.config, paths, args.name, args.version)
+    const {plan, net, before} = await prepareActivation(this.config, paths, args.name, args.version)
     for (const w of plan.warnings) this.warnLine(w)
     if (flags['dry-run']) {
       const [{renderPlan}, {unitExposure}] = await Promise.all([
@@ -48,6 +48,7 @@ export default class Activate extends NisoCommand {
     const quiet = this.jsonEnabled()
     const result = await applyActivation(plan, paths, {
       force: flags.force,
+      before,
       ...(net ? {net} : {}),
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })

@@ -6,6 +6,7 @@ import {
   parseCount,
   parseListUnits,
   parseShow,
+  parseShowUnits,
   parseTimestamp,
   toUnitStatus,
 } from '../../../dist/system/systemd/systemctl.js'
@@ -82,6 +83,16 @@ describe('systemctl output', () => {
       ],
     )
     assert.deepEqual(parseListUnits(''), [])
+  })
+})
+
+describe('systemctl show of several units', () => {
+  it('splits the output into one record per unit, in the order they were named', () => {
+    const text = 'LoadState=loaded\nNeedDaemonReload=no\n\nLoadState=not-found\nNeedDaemonReload=no\n'
+    assert.deepEqual(parseShowUnits(text), [
+      {LoadState: 'loaded', NeedDaemonReload: 'no'},
+      {LoadState: 'not-found', NeedDaemonReload: 'no'},
+    ])
   })
 })
 
