@@ -10,6 +10,7 @@ import {assembleRootfs} from '../rootfs/assemble.js'
 import {type StateDb, withState} from '../state/db.js'
 import {deleteEvent, recordEvent} from '../state/events-repo.js'
 import {restoreService, setCurrentVersion} from '../state/services-repo.js'
+import {loadUnits} from '../systemd/load-units.js'
 import {daemonReload, resetFailed, restart, start, stop} from '../systemd/systemctl.js'
 import {startFailure, withJournal} from '../services/unit-ops.js'
 import {type NetHost, startOrUndo} from '../net/attach.js'
@@ -131,12 +132,17 @@ export async function applyActivation(
       }
     }
     const starting = plan.health ? `start ${plan.unitName} and wait until healthy` : `start ${plan.unitName}`
-    // One daemon-reload loads the service's units and the network companions.
+    // One daemon-reload at most loads the service's units and the network companions; none is
+    // needed when systemd holds none of them (a unit it does not hold is read afresh).
+    const units = [service.unitName, service.healthTimerName, service.healthServiceName]
+    const load = live.loaded ? {reload: true} : {units}
     if (attached && !plan.hooks.preActivate) {
       opts.log(starting)
-      await attached.start({reload: true, service: startService})
+      await attached.start({...load, service: startService})
     } else {
-      await (attached ? attached.start({reload: true}) : daemonReload())
+      if (attached) await attached.start(load)
+      else if (live.loaded) await daemonReload()
+      else await loadUnits(units, paths.unitDir)
       // The hook runs in the service's sandbox, so after its companions are up.
       if (plan.hooks.preActivate) {
         opts.log(`pre_activate ${plan.hooks.preActivate}`)

@@ -12,6 +12,7 @@ import {FIREWALL_UNIT, bridgeUnitName, netLayout} from '../../core/net/names.js'
 import {type LeaseRow, type NetState, activeNetworks, firewallState, networkView} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {run} from '../systemd/run.js'
+import {loadUnits} from '../systemd/load-units.js'
 import {daemonReload, restart, start, stop, systemctl} from '../systemd/systemctl.js'
 import type {CheckedBackend} from './backend.js'
 
@@ -26,11 +27,16 @@ export interface NetEnv {
 const COMPANION_RE = /^niso-(?:net-.+|netns-.+|firewall)\.service$/
 
 /**
- * Reloads systemd and starts what staging wrote. `reload`: even if no companion unit changed.
- * `service`: starts the service being activated (staging's `restart`) in the same step, see
- * ServiceStart.
+ * Loads what staging wrote into systemd and starts it. `units`: the caller's own units written or
+ * removed since (loaded along with the companions, with one daemon-reload if systemd needs one);
+ * `reload`: reload in any case. `service`: starts the service being activated (staging's
+ * `restart`) in the same step, see ServiceStart.
  */
-export type StartNetworking = (opts?: {readonly reload?: boolean; readonly service?: ServiceStart}) => Promise<void>
+export type StartNetworking = (opts?: {
+  readonly reload?: boolean
+  readonly units?: readonly string[]
+  readonly service?: ServiceStart
+}) => Promise<void>
 
 /**
  * Starts the service being activated along with its companions: `restartFirst` are to be
@@ -144,8 +150,9 @@ export async function stageNetworking(
   const changed = units.filter((u) => writeAtomic(path.join(paths.unitDir, u.name), u.text)).map((u) => u.name)
   if (state.leases.length) writeAtomic(layout.ruleset, fw.ruleset)
   else fs.rmSync(layout.ruleset, {force: true})
-  return async ({reload = false, service} = {}) => {
-    if (changed.length || stale.length || reload) await daemonReload()
+  return async ({reload = false, units = [], service} = {}) => {
+    if (reload) await daemonReload()
+    else await loadUnits([...units, ...changed, ...stale], paths.unitDir)
     await startCompanions({paths, state, networks, changed, reloads, stale, restartOf: opts.restart, service})
   }
 }
