@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {preloadSqlJs} from '../system/state/sqljs.js'
 import {NisoCommand} from '../ui/base-command.js'
 
 export default class Activate extends NisoCommand {
@@ -27,6 +28,7 @@ export default class Activate extends NisoCommand {
   }
 
   public async run(): Promise<object> {
+    preloadSqlJs()
     const {args, flags} = await this.parse(Activate)
     const [{nisoPaths}, {prepareActivation}] = await Promise.all([
       import('../core/paths.js'),
