@@ -75,7 +75,7 @@ export async function startOrUndo(staged: StagedAttachment): Promise<void> {
 /**
  * Apply: records the attachment (re-checked under the state lock; `alsoRecord` writes in the same
  * transaction) and writes the host's files and units; the caller then runs `start` (after
- * writing units of its own, so one daemon-reload loads both). `undo` puts the previous lease
+ * writing units of its own, so both load together). `undo` puts the previous lease
  * back and reconciles again; it is the caller's to run if `start` fails.
  */
 export async function attachService(

@@ -71,8 +71,8 @@ export async function reconcileNetworking(
 
 /**
  * The first half of reconciling: writes every file and unit and removes what is stale, and
- * returns the second half (one daemon-reload, then the starts), so an activation can write its
- * own unit in between and have both loaded by the same reload.
+ * returns the second half (one daemon-reload at most, then the starts), so an activation can
+ * write its own unit in between and have both loaded together.
  */
 export async function stageNetworking(
   env: NetEnv,
