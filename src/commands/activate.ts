@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {preloadSqlJs} from '../system/state/sqljs.js'
 import {NisoCommand} from '../ui/base-command.js'
 
 export default class Activate extends NisoCommand {
@@ -27,13 +28,14 @@ export default class Activate extends NisoCommand {
   }
 
   public async run(): Promise<object> {
+    preloadSqlJs()
     const {args, flags} = await this.parse(Activate)
     const [{nisoPaths}, {prepareActivation}] = await Promise.all([
       import('../core/paths.js'),
       import('../system/activation/prepare-activation.js'),
     ])
     const paths = nisoPaths()
-    const {plan, net} = await prepareActivation(this.config, paths, args.name, args.version)
+    const {plan, net, before} = await prepareActivation(this.config, paths, args.name, args.version)
     for (const w of plan.warnings) this.warnLine(w)
     if (flags['dry-run']) {
       const [{renderPlan}, {unitExposure}] = await Promise.all([
@@ -48,6 +50,7 @@ export default class Activate extends NisoCommand {
     const quiet = this.jsonEnabled()
     const result = await applyActivation(plan, paths, {
       force: flags.force,
+      before,
       ...(net ? {net} : {}),
       log: (line) => quiet || process.stderr.write(`  ${line}\n`),
     })

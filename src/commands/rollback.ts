@@ -1,5 +1,6 @@
 import {Args} from '@oclif/core'
 
+import {preloadSqlJs} from '../system/state/sqljs.js'
 import {NisoCommand} from '../ui/base-command.js'
 
 export default class Rollback extends NisoCommand {
@@ -12,12 +13,13 @@ export default class Rollback extends NisoCommand {
   static override args = {name: Args.string({description: 'active app', required: true})}
 
   public async run(): Promise<object> {
+    preloadSqlJs()
     const {args} = await this.parse(Rollback)
-    const [{nisoPaths}, {rollback}] = await Promise.all([
+    const [{nisoPaths}, {rollback}, {netHost}] = await Promise.all([
       import('../core/paths.js'),
       import('../system/services/rollback.js'),
+      import('../system/net/net-host.js'),
     ])
-    const {netHost} = await import('../system/net/net-host.js')
     const quiet = this.jsonEnabled()
     const paths = nisoPaths()
     const r = await rollback(

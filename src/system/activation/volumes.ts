@@ -1,4 +1,4 @@
-import {promises as fs} from 'node:fs'
+import fs from 'node:fs'
 import path from 'node:path'
 
 import type {ActivationPlan} from '../../core/activation/activation-plan.js'
@@ -16,20 +16,26 @@ export async function ensureVolumes(plan: Pick<ActivationPlan, 'volumes'>): Prom
   try {
     for (const volume of plan.volumes) {
       const parent = path.dirname(volume.path)
-      if (await fs.mkdir(parent, {recursive: true, mode: 0o700})) await fs.chmod(parent, 0o700)
+      if (fs.mkdirSync(parent, {recursive: true, mode: 0o700})) fs.chmodSync(parent, 0o700)
       try {
-        await fs.mkdir(volume.path, {mode: 0o777})
+        fs.mkdirSync(volume.path, {mode: 0o777})
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue
         throw error
       }
-      await fs.chmod(volume.path, 0o777)
+      fs.chmodSync(volume.path, 0o777)
       created.push(volume.path)
     }
   } catch (error) {
     throw new NisoError('E_VOLUME', `cannot create volume directory: ${messageOf(error)}`)
   }
   return async () => {
-    for (const dir of created.reverse()) await fs.rmdir(dir).catch(() => undefined)
+    for (const dir of created.reverse()) {
+      try {
+        fs.rmdirSync(dir)
+      } catch {
+        // not empty any more: the service wrote to it, so it stays
+      }
+    }
   }
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 
 /**
  * The dynamic loader's cache (/etc/ld.so.cache, glibc's "glibc-ld.so.cache1.1" format, written by
@@ -17,7 +17,8 @@ export interface CacheEntry {
 const MAGIC = 'glibc-ld.so.cache1.1'
 const HEADER = 48
 const ENTRY = 24
-const HWCAP_EXTENSION = 1n << 62n
+/** Bit 62 of the entry's 64-bit hwcap word, as seen in its upper (little-endian) half. */
+const HWCAP_EXTENSION_HIGH = 1 << 30
 
 /** Parses a cache file's bytes; an unreadable or old-format-only cache yields an empty map. */
 export function parseLdCache(buf: Buffer): LdCache {
@@ -31,7 +32,7 @@ export function parseLdCache(buf: Buffer): LdCache {
     const flags = buf.readInt32LE(o)
     const key = cString(buf, base + buf.readUInt32LE(o + 4))
     const path = cString(buf, base + buf.readUInt32LE(o + 8))
-    const hwcaps = (buf.readBigUInt64LE(o + 16) & HWCAP_EXTENSION) !== 0n
+    const hwcaps = (buf.readUInt32LE(o + 20) & HWCAP_EXTENSION_HIGH) !== 0
     if (!key || !path) continue
     const list = map.get(key) ?? []
     list.push({path, flags, hwcaps})
@@ -40,9 +41,9 @@ export function parseLdCache(buf: Buffer): LdCache {
   return map
 }
 
-export async function readLdCache(file = '/etc/ld.so.cache'): Promise<LdCache> {
+export function readLdCache(file = '/etc/ld.so.cache'): LdCache {
   try {
-    return parseLdCache(await fs.readFile(file))
+    return parseLdCache(fs.readFileSync(file))
   } catch {
     return new Map()
   }

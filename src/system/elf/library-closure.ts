@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 import path from 'node:path'
 
 import {NisoError} from '../../core/errors.js'
@@ -49,11 +49,12 @@ function defaultDirs(info: ElfInfo): string[] {
  * its loaders, when the object has no DT_RUNPATH), DT_RUNPATH, the ld.so cache and the default
  * directories, accepting only files of the same ELF class and machine. Results are cached per
  * resolver, so one resolver serves a whole planning run. The loader cache defaults to
- * /etc/ld.so.cache, read once.
+ * /etc/ld.so.cache, read once. The files are read synchronously (dozens of small reads, each
+ * cheaper than a round trip through the thread pool); `closure` stays async for its callers.
  */
 export class LibraryResolver {
-  private readonly elfCache = new Map<string, Promise<ElfInfo | undefined>>()
-  private ldCache: Promise<LdCache> | undefined
+  private readonly elfCache = new Map<string, {readonly info: ElfInfo | undefined} | {readonly error: unknown}>()
+  private ldCache: LdCache | undefined
   private readonly givenCache: LdCache | undefined
 
   constructor(options: {cache?: LdCache} = {}) {
@@ -66,25 +67,25 @@ export class LibraryResolver {
    */
   async closure(inputs: readonly string[], options: ClosureOptions = {}): Promise<string[]> {
     const found = new Set<string>()
-    for (const file of await this.expand(inputs)) {
-      const info = await this.elf(file)
+    for (const file of this.expand(inputs)) {
+      const info = this.elf(file)
       if (!info?.dynamic) continue
-      for (const p of await this.closureOf(file, info, options)) found.add(p)
+      for (const p of this.closureOf(file, info, options)) found.add(p)
     }
     const withTargets = new Set<string>()
-    for (const p of found) for (const q of await symlinkChain(p)) withTargets.add(q)
+    for (const p of found) for (const q of symlinkChain(p)) withTargets.add(q)
     return [...withTargets].sort()
   }
 
-  private async closureOf(file: string, info: ElfInfo, options: ClosureOptions): Promise<string[]> {
+  private closureOf(file: string, info: ElfInfo, options: ClosureOptions): string[] {
     const result: string[] = []
     const loaded = new Map<string, string>()
     // A shared library (no PT_INTERP) runs under the platform's standard loader, as with ldd;
     // a static-pie executable has a dynamic section but neither a loader nor needs.
     if (!info.interpreter && info.needed.length === 0) return []
     const interp = info.interpreter ?? standardLoader(info)
-    if (interp && (info.interpreter || (await this.elf(interp).catch(() => undefined)))) {
-      const interpInfo = await this.elf(interp).catch(() => undefined)
+    if (interp && (info.interpreter || this.elfOrUndefined(interp))) {
+      const interpInfo = this.elfOrUndefined(interp)
       if (!interpInfo) {
         if (options.skipMissing) return []
         throw new NisoError('E_LIBRARY_MISSING', `${file}: its dynamic loader ${interp} does not exist on this host`)
@@ -97,7 +98,7 @@ export class LibraryResolver {
       const obj = queue[i] as LoadedObject
       for (const name of obj.info.needed) {
         if (loaded.has(name)) continue
-        const lib = await this.find(name, obj)
+        const lib = this.find(name, obj)
         if (!lib) {
           if (options.skipMissing) continue
           throw new NisoError(
@@ -114,65 +115,79 @@ export class LibraryResolver {
     return result
   }
 
-  private async find(name: string, obj: LoadedObject): Promise<{path: string; info: ElfInfo} | undefined> {
+  private find(name: string, obj: LoadedObject): {path: string; info: ElfInfo} | undefined {
     if (name.includes('/')) return this.accept(path.resolve(name), obj.info)
     const dirs: string[] = []
     if (obj.info.runpath.length === 0) {
       for (let l: LoadedObject | undefined = obj; l; l = l.loader) {
-        if (l.info.runpath.length === 0) dirs.push(...(await expandTokens(l.info.rpath, l.path)))
+        if (l.info.runpath.length === 0) dirs.push(...expandTokens(l.info.rpath, l.path))
       }
     }
-    dirs.push(...(await expandTokens(obj.info.runpath, obj.path)))
+    dirs.push(...expandTokens(obj.info.runpath, obj.path))
     for (const dir of dirs) {
-      const hit = await this.accept(path.join(dir, name), obj.info)
+      const hit = this.accept(path.join(dir, name), obj.info)
       if (hit) return hit
     }
-    const entries = (await this.cache()).get(name) ?? []
+    const entries = this.cache().get(name) ?? []
     for (const entry of [...entries.filter((e) => !e.hwcaps), ...entries.filter((e) => e.hwcaps)]) {
-      const hit = await this.accept(entry.path, obj.info)
+      const hit = this.accept(entry.path, obj.info)
       if (hit) return hit
     }
     for (const dir of defaultDirs(obj.info)) {
-      const hit = await this.accept(path.join(dir, name), obj.info)
+      const hit = this.accept(path.join(dir, name), obj.info)
       if (hit) return hit
     }
     return undefined
   }
 
-  private async accept(file: string, like: ElfInfo): Promise<{path: string; info: ElfInfo} | undefined> {
-    const info = await this.elf(file).catch(() => undefined)
+  private accept(file: string, like: ElfInfo): {path: string; info: ElfInfo} | undefined {
+    const info = this.elfOrUndefined(file)
     if (!info || info.bits !== like.bits || info.machine !== like.machine) return undefined
     return {path: file, info}
   }
 
-  private elf(file: string): Promise<ElfInfo | undefined> {
+  /** The ELF facts of a regular file (undefined for anything else); throws when it cannot be read. */
+  private elf(file: string): ElfInfo | undefined {
     let hit = this.elfCache.get(file)
     if (!hit) {
-      hit = fs.stat(file).then((st) => (st.isFile() ? readElf(file) : undefined))
+      try {
+        hit = {info: fs.statSync(file).isFile() ? readElf(file) : undefined}
+      } catch (error) {
+        hit = {error}
+      }
       this.elfCache.set(file, hit)
     }
-    return hit
+    if ('error' in hit) throw hit.error
+    return hit.info
   }
 
-  private cache(): Promise<LdCache> {
-    this.ldCache ??= this.givenCache ? Promise.resolve(this.givenCache) : readLdCache()
+  private elfOrUndefined(file: string): ElfInfo | undefined {
+    try {
+      return this.elf(file)
+    } catch {
+      return undefined
+    }
+  }
+
+  private cache(): LdCache {
+    this.ldCache ??= this.givenCache ?? readLdCache()
     return this.ldCache
   }
 
-  private async expand(inputs: readonly string[]): Promise<string[]> {
+  private expand(inputs: readonly string[]): string[] {
     const files: string[] = []
     for (const input of inputs) {
       const abs = path.resolve(input)
-      const st = await fs.stat(abs).catch(() => undefined)
+      const st = statOrUndefined(abs)
       if (!st) throw new NisoError('E_LIBRARY_MISSING', `${abs}: no such file`)
       if (!st.isDirectory()) {
         files.push(abs)
         continue
       }
-      const names = (await fs.readdir(abs)).sort()
+      const names = fs.readdirSync(abs).sort()
       for (const name of names) {
         const child = path.join(abs, name)
-        if ((await fs.stat(child).catch(() => undefined))?.isFile()) files.push(child)
+        if (statOrUndefined(child)?.isFile()) files.push(child)
       }
     }
     return files
@@ -180,23 +195,37 @@ export class LibraryResolver {
 }
 
 /** $ORIGIN / ${ORIGIN} become the object's real directory; entries with other tokens are skipped. */
-async function expandTokens(dirs: readonly string[], objectPath: string): Promise<string[]> {
+function expandTokens(dirs: readonly string[], objectPath: string): string[] {
   if (dirs.length === 0) return []
-  const origin = path.dirname(await fs.realpath(objectPath).catch(() => objectPath))
+  let real = objectPath
+  try {
+    real = fs.realpathSync(objectPath)
+  } catch {
+    // a path that cannot be resolved keeps its own directory as $ORIGIN
+  }
+  const origin = path.dirname(real)
   return dirs
     .map((d) => d.replaceAll('${ORIGIN}', origin).replaceAll('$ORIGIN', origin))
     .filter((d) => !d.includes('$') && d.startsWith('/'))
 }
 
 /** `p`, then each file-level symlink target in turn (directory symlinks on the way are left alone). */
-async function symlinkChain(p: string): Promise<string[]> {
+function symlinkChain(p: string): string[] {
   const chain = [p]
   let current = p
   for (let hops = 0; hops < 40; hops++) {
-    const st = await fs.lstat(current).catch(() => undefined)
+    const st = statOrUndefined(current, fs.lstatSync)
     if (!st?.isSymbolicLink()) break
-    current = path.resolve(path.dirname(current), await fs.readlink(current))
+    current = path.resolve(path.dirname(current), fs.readlinkSync(current))
     chain.push(current)
   }
   return chain
+}
+
+function statOrUndefined(p: string, stat: (p: string) => fs.Stats = fs.statSync): fs.Stats | undefined {
+  try {
+    return stat(p)
+  } catch {
+    return undefined
+  }
 }

@@ -1,4 +1,4 @@
-import fs from 'node:fs/promises'
+import fs from 'node:fs'
 
 /**
  * The dynamic-linking facts of an ELF file, read from its program headers and dynamic section
@@ -36,11 +36,15 @@ interface Segment {
   filesz: number
 }
 
-/** Reads the ELF facts of `file`, or undefined when it is not an ELF file (scripts, data). */
-export async function readElf(file: string): Promise<ElfInfo | undefined> {
-  const fh = await fs.open(file, 'r')
+/**
+ * Reads the ELF facts of `file`, or undefined when it is not an ELF file (scripts, data).
+ * Synchronous: a closure reads a few small pieces of dozens of files, and an await per piece
+ * costs more than the read itself.
+ */
+export function readElf(file: string): ElfInfo | undefined {
+  const fd = fs.openSync(file, 'r')
   try {
-    const head = await readAt(fh, 0, 64)
+    const head = readAt(fd, 0, 64)
     if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined
     const bits = head[4] === 2 ? 64 : head[4] === 1 ? 32 : undefined
     const le = head[5] === 1 ? true : head[5] === 2 ? false : undefined
@@ -66,7 +70,7 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
         dynamic: false,
       }
     }
-    const ph = await readAt(fh, phoff, phentsize * phnum)
+    const ph = readAt(fd, phoff, phentsize * phnum)
     const segments: Segment[] = []
     for (let i = 0; i < phnum && (i + 1) * phentsize <= ph.length; i++) {
       const o = i * phentsize
@@ -77,7 +81,7 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
       )
     }
     const interp = segments.find((s) => s.type === PT_INTERP)
-    const interpreter = interp ? cString(await readAt(fh, interp.offset, interp.filesz), 0) : undefined
+    const interpreter = interp ? cString(readAt(fd, interp.offset, interp.filesz), 0) : undefined
     const dyn = segments.find((s) => s.type === PT_DYNAMIC)
     if (!dyn) {
       return {
@@ -93,7 +97,7 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
       }
     }
     const entries: [number, number][] = []
-    const d = await readAt(fh, dyn.offset, dyn.filesz)
+    const d = readAt(fd, dyn.offset, dyn.filesz)
     const size = bits === 64 ? 16 : 8
     for (let o = 0; o + size <= d.length; o += size) {
       const tag = word(d, o)
@@ -103,8 +107,9 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
     const strtabAddr = entries.find(([t]) => t === DT_STRTAB)?.[1]
     const strsz = entries.find(([t]) => t === DT_STRSZ)?.[1] ?? 0
     const strtabOff = strtabAddr === undefined ? undefined : vaddrToOffset(segments, strtabAddr)
-    const strtab = strtabOff === undefined ? Buffer.alloc(0) : await readAt(fh, strtabOff, strsz)
-    const str = (off: number) => cString(strtab, off)
+    // Only the few strings the entries name are read: a program exporting many symbols (node)
+    // has a string table of megabytes.
+    const str = (off: number) => (strtabOff === undefined ? '' : readCString(fd, strtabOff + off, strtabOff + strsz))
     const all = (tag: number) => entries.filter(([t]) => t === tag).map(([, val]) => str(val))
     const paths = (tag: number) => all(tag).flatMap((s) => s.split(':').filter((p) => p !== ''))
     return {
@@ -119,7 +124,7 @@ export async function readElf(file: string): Promise<ElfInfo | undefined> {
       dynamic: true,
     }
   } finally {
-    await fh.close()
+    fs.closeSync(fd)
   }
 }
 
@@ -128,10 +133,25 @@ function vaddrToOffset(segments: readonly Segment[], addr: number): number | und
   return load ? addr - load.vaddr + load.offset : undefined
 }
 
-async function readAt(fh: fs.FileHandle, position: number, length: number): Promise<Buffer> {
+function readAt(fd: number, position: number, length: number): Buffer {
   const buf = Buffer.alloc(Math.max(0, Math.min(length, 64 * 1024 * 1024)))
-  const {bytesRead} = await fh.read(buf, 0, buf.length, position)
+  const bytesRead = fs.readSync(fd, buf, 0, buf.length, position)
   return buf.subarray(0, bytesRead)
+}
+
+/** The NUL-terminated string at `start`, read in small pieces, never past `end`. */
+function readCString(fd: number, start: number, end: number): string {
+  const parts: Buffer[] = []
+  for (let at = start, chunk = 256; at < end; at += chunk, chunk *= 2) {
+    const piece = readAt(fd, at, Math.min(chunk, end - at))
+    const nul = piece.indexOf(0)
+    if (nul !== -1 || piece.length === 0) {
+      parts.push(nul === -1 ? piece : piece.subarray(0, nul))
+      break
+    }
+    parts.push(piece)
+  }
+  return Buffer.concat(parts).toString('utf8')
 }
 
 function cString(buf: Buffer, offset: number): string {

@@ -3,6 +3,7 @@ import type {AppView, HostView, NetworkPlan, PortMapping} from '@niso/plugin-sdk
 import {type AttachPlan, type NetworkSection, checkPorts, planAttach} from '../../core/net/attach-plan.js'
 import {attachmentOf} from '../../core/net/attachment.js'
 import {NisoError} from '../../core/errors.js'
+import type {HostSocket} from '../../core/net/host-sockets.js'
 import {formatPort, parsePort} from '../../core/net/ports.js'
 import type {LeaseRow, NetState} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
@@ -35,11 +36,22 @@ const now = () => new Date().toISOString()
 
 /**
  * Plan time: where `app` would attach (every check that can fail does so here, changing
- * nothing) and the backend's plan for it.
+ * nothing) and the backend's plan for it. `state`: the networking state when already read.
  */
-export async function planServiceNetwork(net: NetHost, app: AppView, section: NetworkSection): Promise<ServiceNetwork> {
-  const [state, sockets] = await Promise.all([readState(net.paths, readNetState), hostSockets(hostPorts(section))])
-  const attach = planAttach({service: app.name, section, state, sockets, now: now()})
+export async function planServiceNetwork(
+  net: NetHost,
+  app: AppView,
+  section: NetworkSection,
+  state?: NetState,
+): Promise<ServiceNetwork> {
+  state ??= await readState(net.paths, readNetState)
+  const attach = planAttach({
+    service: app.name,
+    section,
+    state,
+    sockets: await sectionSockets(net, section),
+    now: now(),
+  })
   const after = withAttach(state, attach)
   const lease = after.leases.find((l) => l.service === app.name) as LeaseRow
   const plan = await net.backend.plan({app, host: net.host, attachment: attachmentOf(net.paths, lease, after)})
@@ -61,18 +73,24 @@ export async function startOrUndo(staged: StagedAttachment): Promise<void> {
 }
 
 /**
- * Apply: records the attachment (re-checked under the state lock) and writes the host's files
- * and units; the caller then runs `start` (after writing units of its own, so one daemon-reload
- * loads both). `undo` puts the previous lease back and reconciles again; it is the caller's to
- * run if `start` fails.
+ * Apply: records the attachment (re-checked under the state lock; `alsoRecord` writes in the same
+ * transaction) and writes the host's files and units; the caller then runs `start` (after
+ * writing units of its own, so both load together). `undo` puts the previous lease
+ * back and reconciles again; it is the caller's to run if `start` fails.
  */
-export async function attachService(net: NetHost, app: AppView, section: NetworkSection): Promise<StagedAttachment> {
-  const sockets = await hostSockets(hostPorts(section))
+export async function attachService(
+  net: NetHost,
+  app: AppView,
+  section: NetworkSection,
+  alsoRecord?: (db: StateDb) => void,
+): Promise<StagedAttachment> {
+  const sockets = await sectionSockets(net, section)
   const {before, after, apps} = await withState(net.paths, (db) => {
     const state = readNetState(db)
     const attach = planAttach({service: app.name, section, state, sockets, now: now()})
     if (attach.createNetwork) insertNetwork(db, attach.createNetwork)
     putLease(db, leaseOf(attach), attach.ports)
+    alsoRecord?.(db)
     return {before: state, after: readNetState(db), apps: activeApps(db, net.paths)}
   })
   const env = netEnvOf(net, apps.set(app.name, app))
@@ -96,14 +114,19 @@ export async function detachService(net: NetHost, service: string): Promise<() =
 }
 
 /**
- * The staged form of `detachService` (activation, rollback): the lease is freed and the host's
- * files and units are rewritten (the namespace unit stopped and removed); `start` reloads systemd
- * and brings the remaining companions in line.
+ * The staged form of `detachService` (activation, rollback): the lease is freed (`alsoRecord`
+ * writes in the same transaction) and the host's files and units are rewritten (the namespace
+ * unit stopped and removed); `start` reloads systemd and brings the remaining companions in line.
  */
-export async function stageDetach(net: NetHost, service: string): Promise<StagedAttachment> {
+export async function stageDetach(
+  net: NetHost,
+  service: string,
+  alsoRecord?: (db: StateDb) => void,
+): Promise<StagedAttachment> {
   const [before, state] = await withState(net.paths, (db) => {
     const current = readNetState(db)
     deleteLease(db, service)
+    alsoRecord?.(db)
     return [current, readNetState(db)] as const
   })
   const env = await netEnv(net)
@@ -128,7 +151,7 @@ export async function portForward(
   mapping: PortMapping,
   remove: boolean,
 ): Promise<string> {
-  const sockets = remove ? [] : await hostSockets([mapping.hostPort])
+  const sockets = remove ? [] : await hostSockets([mapping.hostPort], [mapping.proto])
   const state = await withState(net.paths, (db) => {
     const current = readNetState(db)
     if (!current.leases.some((l) => l.service === service)) {
@@ -151,15 +174,33 @@ export async function portForward(
   return `${remove ? 'Removed' : 'Added'} ${formatPort(mapping)} ${remove ? 'from' : 'to'} ${service}`
 }
 
-/** The host ports a section maps (what a clash with a host socket can be about); invalid ones are planning's to report. */
-function hostPorts(section: NetworkSection): number[] {
-  return (section.ports ?? []).flatMap((spec) => {
+const sectionSocketCache = new WeakMap<NetHost, Map<string, Promise<HostSocket[]>>>()
+
+/**
+ * The host sockets a section's port mappings could clash with (none without mappings), read once
+ * per NetHost, i.e. per command: an activation plans and then attaches with the same section, and
+ * listing /proc/net walks the kernel's socket tables (milliseconds each on a large host).
+ */
+function sectionSockets(net: NetHost, section: NetworkSection): Promise<HostSocket[]> {
+  const mappings = (section.ports ?? []).flatMap((spec) => {
     try {
-      return [parsePort(spec, 'ports').hostPort]
+      return [parsePort(spec, 'ports')]
     } catch {
-      return []
+      return [] // an invalid one is planning's to report
     }
   })
+  if (mappings.length === 0) return Promise.resolve([])
+  const ports = mappings.map((m) => m.hostPort)
+  const protos = [...new Set(mappings.map((m) => m.proto))].sort()
+  const key = `${ports.join(',')}/${protos.join(',')}`
+  const cache = sectionSocketCache.get(net) ?? new Map<string, Promise<HostSocket[]>>()
+  sectionSocketCache.set(net, cache)
+  let hit = cache.get(key)
+  if (!hit) {
+    hit = hostSockets(ports, protos)
+    cache.set(key, hit)
+  }
+  return hit
 }
 
 /** The state with `attach` applied, as the backend will see it. */

@@ -1,4 +1,4 @@
-import {promises as fs} from 'node:fs'
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -9,9 +9,10 @@ import {attachmentOf} from '../../core/net/attachment.js'
 import {type CompanionUnit, renderCompanion} from '../../core/net/companion-units.js'
 import {renderHosts} from '../../core/net/hosts-file.js'
 import {FIREWALL_UNIT, bridgeUnitName, netLayout} from '../../core/net/names.js'
-import {type NetState, activeNetworks, firewallState, networkView} from '../../core/net/state.js'
+import {type LeaseRow, type NetState, activeNetworks, firewallState, networkView} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {run} from '../systemd/run.js'
+import {loadUnits} from '../systemd/load-units.js'
 import {daemonReload, restart, start, stop, systemctl} from '../systemd/systemctl.js'
 import type {CheckedBackend} from './backend.js'
 
@@ -25,8 +26,30 @@ export interface NetEnv {
 
 const COMPANION_RE = /^niso-(?:net-.+|netns-.+|firewall)\.service$/
 
-/** Reloads systemd and starts what staging wrote; `reload`: even if no companion unit changed. */
-export type StartNetworking = (opts?: {readonly reload?: boolean}) => Promise<void>
+/**
+ * Loads what staging wrote into systemd and starts it. `units`: the caller's own units written or
+ * removed since (loaded along with the companions, with one daemon-reload if systemd needs one);
+ * `reload`: reload in any case. `service`: starts the service being activated (staging's
+ * `restart`) in the same step, see ServiceStart.
+ */
+export type StartNetworking = (opts?: {
+  readonly reload?: boolean
+  readonly units?: readonly string[]
+  readonly service?: ServiceStart
+}) => Promise<void>
+
+/**
+ * Starts the service being activated along with its companions: `restartFirst` are to be
+ * restarted in the same systemctl call, before the service (its namespace, when that changed).
+ * Its namespace and bridge are otherwise left to its own start, which pulls them in through
+ * Requires= (and the firewall through the namespace's Wants=), so the whole chain is one systemd
+ * transaction, as a hand-written unit's start is, instead of a round of companion starts first.
+ * `dependencies` are those required companions, to name the one that failed when the start does.
+ */
+export type ServiceStart = (companions: {
+  readonly restartFirst: readonly string[]
+  readonly dependencies: readonly string[]
+}) => Promise<void>
 
 /**
  * Brings the host in line with the networking state: companion units (bridges in use, one netns
@@ -48,8 +71,8 @@ export async function reconcileNetworking(
 
 /**
  * The first half of reconciling: writes every file and unit and removes what is stale, and
- * returns the second half (one daemon-reload, then the starts), so an activation can write its
- * own unit in between and have both loaded by the same reload.
+ * returns the second half (one daemon-reload at most, then the starts), so an activation can
+ * write its own unit in between and have both loaded together.
  */
 export async function stageNetworking(
   env: NetEnv,
@@ -77,7 +100,7 @@ export async function stageNetworking(
     const attachment = attachmentOf(paths, lease, state)
     const plan = await backend.plan({app: env.appOf(lease.service), host: env.host, attachment})
     const peers = state.leases.filter((l) => l.network === lease.network && l.service !== lease.service)
-    await writeAtomic(
+    writeAtomic(
       path.join(attachment.hostsDir, 'hosts'),
       renderHosts(
         {address: lease.ip, hostname: lease.hostname},
@@ -85,7 +108,7 @@ export async function stageNetworking(
         os.hostname(),
       ),
     )
-    if (await writeAtomic(attachment.policyFile, plan.policy)) {
+    if (writeAtomic(attachment.policyFile, plan.policy)) {
       reloads.push({unit: attachment.netnsUnit, cmds: [...plan.reloadPolicy]})
     }
     written.add(attachment.hostsDir).add(attachment.policyFile)
@@ -115,25 +138,22 @@ export async function stageNetworking(
 
   // Stop and remove what is no longer wanted: namespaces, then bridges, then the firewall.
   const wanted = new Set(units.map((u) => u.name))
-  const present = (await fs.readdir(paths.unitDir).catch(() => [] as string[])).filter((f) => COMPANION_RE.test(f))
+  const present = listOr(paths.unitDir).filter((f) => COMPANION_RE.test(f))
   const stale = present.filter((f) => !wanted.has(f)).sort((a, b) => rank(a) - rank(b))
   for (const unit of stale) {
     await stop(unit).catch(() => undefined)
-    await fs.rm(path.join(paths.unitDir, unit), {force: true})
+    fs.rmSync(path.join(paths.unitDir, unit), {force: true})
   }
-  await removeStale(path.join(layout.dir, 'hosts'), written)
-  await removeStale(path.join(layout.dir, 'policy'), written)
+  removeStale(path.join(layout.dir, 'hosts'), written)
+  removeStale(path.join(layout.dir, 'policy'), written)
 
-  const changed: string[] = []
-  for (const u of units) {
-    if (await writeAtomic(path.join(paths.unitDir, u.name), u.text)) changed.push(u.name)
-  }
-  if (state.leases.length) await writeAtomic(layout.ruleset, fw.ruleset)
-  else await fs.rm(layout.ruleset, {force: true})
-  return async ({reload = false} = {}) => {
-    if (changed.length || stale.length || reload) await daemonReload()
-    if (stale.length) await systemctl(['reset-failed', ...stale]).catch(() => undefined)
-    await startCompanions(paths, state, networks, changed, reloads, opts.restart)
+  const changed = units.filter((u) => writeAtomic(path.join(paths.unitDir, u.name), u.text)).map((u) => u.name)
+  if (state.leases.length) writeAtomic(layout.ruleset, fw.ruleset)
+  else fs.rmSync(layout.ruleset, {force: true})
+  return async ({reload = false, units = [], service} = {}) => {
+    if (reload) await daemonReload()
+    else await loadUnits([...units, ...changed, ...stale], paths.unitDir)
+    await startCompanions({paths, state, networks, changed, reloads, stale, restartOf: opts.restart, service})
   }
 }
 
@@ -141,30 +161,45 @@ export async function stageNetworking(
  * At once (systemd orders the jobs by the units' After=): the firewall reloaded when running,
  * else started (the ruleset may have changed either way); one start for bridges and namespaces
  * (a no-op for those already running); one restart for the changed namespace of the service
- * being activated (which loads its policy). Then the policy reloads of the others.
+ * being activated (which loads its policy), or, with `service`, that service's own start, which
+ * brings its namespace and bridge along. Then the policy reloads of the others.
  */
-async function startCompanions(
-  paths: NisoPaths,
-  state: NetState,
-  networks: readonly {readonly name: string}[],
-  changed: readonly string[],
-  reloads: readonly {unit: string; cmds: NetCommand[]}[],
-  restartOf: string | undefined,
-): Promise<void> {
-  const restarted = state.leases
-    .filter((l) => l.service === restartOf)
-    .map((l) => attachmentOf(paths, l, state).netnsUnit)
-    .filter((unit) => changed.includes(unit))
-  const started = [
-    ...networks.map((net) => bridgeUnitName(net.name)),
-    ...state.leases.map((l) => attachmentOf(paths, l, state).netnsUnit).filter((u) => !restarted.includes(u)),
-  ]
-  await Promise.all([
-    ...(state.leases.length ? [systemctl(['reload-or-restart', FIREWALL_UNIT])] : []),
-    ...(started.length ? [start(started)] : []),
-    ...(restarted.length ? [restart(restarted)] : []),
+async function startCompanions(c: {
+  readonly paths: NisoPaths
+  readonly state: NetState
+  readonly networks: readonly {readonly name: string}[]
+  readonly changed: readonly string[]
+  readonly reloads: readonly {unit: string; cmds: NetCommand[]}[]
+  readonly stale: readonly string[]
+  readonly restartOf: string | undefined
+  readonly service: ServiceStart | undefined
+}): Promise<void> {
+  const {state, service} = c
+  const netnsOf = (l: LeaseRow) => attachmentOf(c.paths, l, state).netnsUnit
+  const own = state.leases.find((l) => l.service === c.restartOf)
+  const ownNetns = own && netnsOf(own)
+  // The service restarts anyway: its namespace restarts with it when its unit or (with the
+  // service in the same call) its policy changed, so the policy loads before the service starts.
+  const restarted =
+    ownNetns && (c.changed.includes(ownNetns) || (service && c.reloads.some((r) => r.unit === ownNetns)))
+      ? [ownNetns]
+      : []
+  // What the service's start requires (and so starts, and fails with): its namespace and bridge.
+  const dependencies = own ? [netnsOf(own), bridgeUnitName(own.network)] : []
+  const pulledIn = service ? dependencies : []
+  const started = [...c.networks.map((net) => bridgeUnitName(net.name)), ...state.leases.map(netnsOf)].filter(
+    (u) => !restarted.includes(u) && !pulledIn.includes(u),
+  )
+  const settled = await Promise.allSettled([
+    service ? service({restartFirst: restarted, dependencies}) : restarted.length ? restart(restarted) : undefined,
+    state.leases.length ? systemctl(['reload-or-restart', FIREWALL_UNIT]) : undefined,
+    started.length ? start(started) : undefined,
+    c.stale.length ? systemctl(['reset-failed', ...c.stale]).catch(() => undefined) : undefined,
   ])
-  for (const r of reloads) if (!restarted.includes(r.unit)) await runAll(r.cmds)
+  // The service's own failure first: it carries the reason a dependency failed, too.
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw failed.reason
+  for (const r of c.reloads) if (!restarted.includes(r.unit)) await runAll(r.cmds)
 }
 
 function rank(unit: string): number {
@@ -183,19 +218,31 @@ async function runAll(cmds: readonly NetCommand[]): Promise<void> {
 }
 
 /** Writes by rename (readers see the old or the new file whole); false when nothing changed. */
-async function writeAtomic(file: string, text: string): Promise<boolean> {
-  if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === text) return false
-  await fs.mkdir(path.dirname(file), {recursive: true, mode: 0o755})
+function writeAtomic(file: string, text: string): boolean {
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return false
+  } catch {
+    // not there yet
+  }
+  fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o755})
   const tmp = `${file}.tmp-${process.pid}`
-  await fs.writeFile(tmp, text, {mode: 0o644})
-  await fs.rename(tmp, file)
+  fs.writeFileSync(tmp, text, {mode: 0o644})
+  fs.renameSync(tmp, file)
   return true
 }
 
 /** Removes entries of `dir` that are not in `keep` (hosts dirs and policy files of detached services). */
-async function removeStale(dir: string, keep: ReadonlySet<string>): Promise<void> {
-  for (const entry of await fs.readdir(dir).catch(() => [] as string[])) {
+function removeStale(dir: string, keep: ReadonlySet<string>): void {
+  for (const entry of listOr(dir)) {
     const full = path.join(dir, entry)
-    if (!keep.has(full)) await fs.rm(full, {recursive: true, force: true})
+    if (!keep.has(full)) fs.rmSync(full, {recursive: true, force: true})
+  }
+}
+
+function listOr(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch {
+    return []
   }
 }

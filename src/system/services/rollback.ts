@@ -5,12 +5,13 @@ import type {NisoPaths} from '../../core/paths.js'
 import {withState} from '../state/db.js'
 import type {NetHost} from '../net/attach.js'
 import {stagePlannedNetwork} from '../net/planned-attachment.js'
+import type {ServiceStart} from '../net/reconcile.js'
 import {recordEvent} from '../state/events-repo.js'
 import {daemonReload, restart, start} from '../systemd/systemctl.js'
 import {activeService, readPlan} from './active-service.js'
 import {swapLink} from './links.js'
 import {mainProcess} from './main-process.js'
-import {recentLines, resetFailedUnits, stopUnits, withJournal} from './unit-ops.js'
+import {resetFailedUnits, startFailure, stopUnits, withJournal} from './unit-ops.js'
 
 export interface RollbackResult {
   readonly app: string
@@ -40,6 +41,9 @@ export async function rollback(
   if (!to) throw new NisoError('E_NO_PREVIOUS', `${app} has no previous version to roll back to`)
   if (to === from) throw new NisoError('E_NO_PREVIOUS', `${app}: the previous version is ${to}, the current one`)
   const target = await readPlan(paths, app, to)
+  // Cleared while the network is staged: a failure, and the start-limit count that back-to-back
+  // rollbacks run up.
+  const reset = resetFailedUnits([layout.unitName])
 
   // The previous version's attachment (network, address, ports) comes back with it.
   const network = await stagePlannedNetwork(net, target, log)
@@ -47,15 +51,24 @@ export async function rollback(
   if (current.plan.health && !target.health) await stopUnits([layout.healthTimerName])
   const undo = await pointUnitsAt(layout, target)
   const startedAt = new Date()
-  try {
-    // One daemon-reload loads the service's units and the network companions.
-    await (network ? network.start({reload: true}) : daemonReload())
+  let dependencies: readonly string[] = []
+  const startService: ServiceStart = async (companions) => {
     log(`restart ${layout.unitName}${target.health ? ' and wait until healthy' : ''}`)
-    await resetFailedUnits([layout.unitName])
-    await restart(layout.unitName)
+    dependencies = companions.dependencies
+    await reset
+    await restart([...companions.restartFirst, layout.unitName])
+  }
+  try {
+    // One daemon-reload loads the service's units and the network companions; the service starts
+    // in the same step as its companions.
+    if (network) await network.start({reload: true, service: startService})
+    else {
+      await daemonReload()
+      await startService({restartFirst: [], dependencies: []})
+    }
     if (target.health) await start(layout.healthTimerName)
   } catch (error) {
-    const lines = await recentLines(layout.unitName, startedAt)
+    const {why, lines} = await startFailure(layout.unitName, dependencies, startedAt, error)
     log(`${to} did not come up: restore ${from}`)
     await undo()
     await network?.undo()
@@ -71,12 +84,14 @@ export async function rollback(
     throw new NisoError(
       'E_ROLLBACK_FAILED',
       withJournal(
-        `${app} ${to} failed to start${target.health ? ' or never became healthy' : ''} (${messageOf(error)}); ${restored}`,
+        `${app} ${to} failed to start${target.health ? ' or never became healthy' : ''} (${why}); ${restored}`,
         lines,
       ),
     )
   }
 
+  // The new MainPID is read while links and state are written.
+  const main = mainProcess(layout.unitName).catch(() => undefined)
   await swapLink(layout.currentLink, to)
   await swapLink(layout.previousLink, from)
   await withState(paths, (db) => {
@@ -89,13 +104,13 @@ export async function rollback(
     db.run('DELETE FROM health WHERE service = ?', [app])
     recordEvent(db, {kind: 'rollback', name: app, version: to, detail: {from}})
   })
-  const main = await mainProcess(layout.unitName).catch(() => undefined)
+  const pid = (await main)?.pid ?? 0
   return {
     app,
     unit: layout.unitName,
     from,
     to,
-    mainPid: main?.pid ?? 0,
+    mainPid: pid,
     message: `Rolled back ${app} from ${from} to ${to}`,
   }
 }

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {messageOf} from '../../core/errors.js'
 import {lastLines, query} from '../systemd/journal.js'
 import {run} from '../systemd/run.js'
-import {systemctl} from '../systemd/systemctl.js'
+import {parseShowUnits, systemctl} from '../systemd/systemctl.js'
 
 /** Small systemctl steps shared by deactivate and rollback, each tolerant where it must be. */
 
@@ -59,6 +59,28 @@ export async function recentLines(unit: string, since: Date, n = 15, settleMs = 
   }
   lines = lines.slice(-n)
   return lines.length ? lines : lastLines(unit, n).catch(() => [])
+}
+
+/**
+ * Why a start of `unit` failed with `error`: systemctl's message, naming the first of its
+ * `dependencies` (companions its start pulled in) that failed when the message does not, and the
+ * journal lines of that one, else of the unit.
+ */
+export async function startFailure(
+  unit: string,
+  dependencies: readonly string[],
+  since: Date,
+  error: unknown,
+): Promise<{why: string; lines: string[]}> {
+  const shown = dependencies.length
+    ? parseShowUnits(await systemctl(['show', '--property=ActiveState', ...dependencies]).catch(() => ''))
+    : []
+  const culprit = dependencies.find((_, i) => shown[i]?.ActiveState === 'failed')
+  const message = messageOf(error)
+  return {
+    why: culprit && !message.includes(culprit) ? `${message} (${culprit} failed)` : message,
+    lines: await recentLines(culprit ?? unit, since),
+  }
 }
 
 export function withJournal(message: string, lines: readonly string[]): string {

@@ -23,6 +23,11 @@ export function recordEvent(
   ])
 }
 
+/** Removes the event of a step that was undone (found by kind, name and time), so the history lists what happened. */
+export function deleteEvent(db: StateDb, event: {kind: string; name: string; at: string}): void {
+  db.run('DELETE FROM events WHERE kind = ? AND name = ? AND at = ?', [event.kind, event.name, event.at])
+}
+
 export function listEvents(db: StateDb, name?: string): EventRecord[] {
   const stmt = db.prepare(
     `SELECT id, at, kind, name, version, detail FROM events ${name === undefined ? '' : 'WHERE name = ?'} ORDER BY id`,

@@ -33,3 +33,17 @@ export function setCurrentVersion(db: StateDb, name: string, version: string, at
     [name, version, null, at],
   )
 }
+
+/** Puts a service's row back as `record` says (none: the row goes), e.g. when an activation is undone. */
+export function restoreService(db: StateDb, name: string, record: ServiceRecord | undefined): void {
+  if (!record) {
+    db.run('DELETE FROM services WHERE name = ?', [name])
+    return
+  }
+  db.run(
+    `INSERT INTO services (name, current_version, previous_version, activated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET current_version = excluded.current_version,
+     previous_version = excluded.previous_version, activated_at = excluded.activated_at`,
+    [name, record.currentVersion, record.previousVersion, record.activatedAt],
+  )
+}

@@ -31,3 +31,11 @@ export function loadSqlJs(options: {ahead?: boolean} = {}): Promise<SqlJsStatic>
   })()
   return loading
 }
+
+/**
+ * Starts loading sql.js without waiting for it, for a command that opens the state soon: the WASM
+ * compiles off the main thread while the command loads its modules. A failure surfaces at first use.
+ */
+export function preloadSqlJs(): void {
+  loadSqlJs().catch(() => undefined)
+}

@@ -6,7 +6,7 @@ import {NisoError} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
 import {type NisoPaths, packageDir} from '../../core/paths.js'
 import {readState} from '../state/db.js'
-import {listPackages} from '../state/packages-repo.js'
+import {type PackageRecord, listPackages} from '../state/packages-repo.js'
 import {compareVersions} from './semver.js'
 
 export interface InstalledVersion {
@@ -19,7 +19,16 @@ export interface InstalledVersion {
 
 /** NAME [VERSION] among the installed packages; without VERSION, the newest. */
 export async function installedVersion(paths: NisoPaths, name: string, version?: string): Promise<InstalledVersion> {
-  const installed = await readState(paths, (db) => listPackages(db, name))
+  return pickVersion(paths, await readState(paths, (db) => listPackages(db, name)), name, version)
+}
+
+/** NAME [VERSION] among the installed versions of NAME (`listPackages(db, name)`, read already). */
+export function pickVersion(
+  paths: NisoPaths,
+  installed: readonly PackageRecord[],
+  name: string,
+  version?: string,
+): InstalledVersion {
   if (installed.length === 0) {
     throw new NisoError('E_NOT_INSTALLED', `${name} is not installed`, {
       hint: `niso install ${name}-<version>-<arch>.niso`,

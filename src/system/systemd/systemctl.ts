@@ -113,6 +113,11 @@ export function parseShow(text: string): Record<string, string> {
   return out
 }
 
+/** `systemctl show` of several units: one record per unit, in the order they were named. */
+export function parseShowUnits(text: string): Record<string, string>[] {
+  return text.trimEnd().split('\n\n').map(parseShow)
+}
+
 /** The properties toUnitStatus reads. */
 export const STATUS_PROPS = [
   'Id',

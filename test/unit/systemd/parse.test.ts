@@ -2,10 +2,12 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {journalArgs} from '../../../dist/system/systemd/journal.js'
+import {reloadNeeded} from '../../../dist/system/systemd/load-units.js'
 import {
   parseCount,
   parseListUnits,
   parseShow,
+  parseShowUnits,
   parseTimestamp,
   toUnitStatus,
 } from '../../../dist/system/systemd/systemctl.js'
@@ -82,6 +84,41 @@ describe('systemctl output', () => {
       ],
     )
     assert.deepEqual(parseListUnits(''), [])
+  })
+})
+
+describe('systemctl show of several units', () => {
+  it('splits the output into one record per unit, in the order they were named', () => {
+    const text = 'LoadState=loaded\nNeedDaemonReload=no\n\nLoadState=not-found\nNeedDaemonReload=no\n'
+    assert.deepEqual(parseShowUnits(text), [
+      {LoadState: 'loaded', NeedDaemonReload: 'no'},
+      {LoadState: 'not-found', NeedDaemonReload: 'no'},
+    ])
+  })
+})
+
+describe('whether systemd must reload for units niso wrote', () => {
+  // `systemctl show --property=LoadState,NeedDaemonReload a b …` as systemd 252 prints it.
+  const show = (...states: [string, string][]) =>
+    parseShowUnits(states.map(([load, need]) => `LoadState=${load}\nNeedDaemonReload=${need}\n`).join('\n'))
+  const none = () => false
+
+  it('needs none when every unit is loaded from its current file or has no file and is not held', () => {
+    assert.equal(reloadNeeded(['a', 'b'], show(['loaded', 'no'], ['not-found', 'no']), none), false)
+  })
+
+  it('needs one when a unit changed or went away under systemd, or cannot be loaded', () => {
+    assert.equal(reloadNeeded(['a'], show(['loaded', 'yes']), none), true)
+    assert.equal(reloadNeeded(['a'], show(['bad-setting', 'no']), none), true)
+    assert.equal(reloadNeeded(['a'], show(['masked', 'no']), none), true)
+  })
+
+  it('needs one when systemd did not find a unit whose file is there, or the output does not match', () => {
+    assert.equal(
+      reloadNeeded(['a'], show(['not-found', 'no']), (u) => u === 'a'),
+      true,
+    )
+    assert.equal(reloadNeeded(['a', 'b'], show(['loaded', 'no']), none), true)
   })
 })
 
