@@ -43,5 +43,14 @@ describe(
       }
       assert.notEqual(second, first, 'the service was not restarted')
     })
+
+    it('the service brings its health timer along when it starts without niso (as at boot)', async () => {
+      const timer = 'niso-it-flaky-health.timer'
+      assert.equal((await m.exec(['systemctl', 'stop', timer, 'niso-it-flaky.service'])).code, 0)
+      assert.equal((await m.exec(['systemctl', 'is-active', timer])).stdout.trim(), 'inactive')
+      const started = await m.exec(['systemctl', 'start', 'niso-it-flaky.service'])
+      assert.equal(started.code, 0, started.stderr)
+      assert.equal((await m.exec(['systemctl', 'is-active', timer])).stdout.trim(), 'active')
+    })
   },
 )

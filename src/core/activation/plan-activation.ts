@@ -1,6 +1,6 @@
 import type {Contribution, HostView, IsolationPreset, Manifest, RuntimeProvider} from '@niso/plugin-sdk'
 
-import {renderHealthUnits} from '../health/health-units.js'
+import {healthUnitNames, renderHealthUnits} from '../health/health-units.js'
 import {probeSpec} from '../health/probe-spec.js'
 import type {NisoPaths} from '../paths.js'
 import {bindFragment} from '../plan/binds.js'
@@ -70,6 +70,8 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
       ? [
           {phase: 'host' as const, source: GATE, fragment: healthGateUnit(health)},
           {phase: 'host' as const, source: GATE, fragment: bindFragment(gateSteps, GATE)},
+          // The service brings its health timer along whenever it starts, at boot too.
+          {phase: 'host' as const, source: GATE, fragment: {Unit: {Wants: [healthUnitNames(app).timer]}}},
         ]
       : []),
   ]

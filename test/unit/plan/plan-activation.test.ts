@@ -99,6 +99,7 @@ describe('planActivation', () => {
       /^ExecStartPost=\+\/usr\/lib\/niso\/node \/usr\/lib\/niso\/wait-healthy\.js \S+ tcp 127\.0\.0\.1 8080$/m,
     )
     assert.match(p.unitText, /^RootDirectory=\/opt\/niso\/rootfs\/toy-app\/1\.2\.3\/root$/m)
+    assert.match(p.unitText, /^Wants=niso-toy-app-health\.timer$/m)
     assert.deepEqual(
       p.rootfs.binds.map((b) => `${b.readOnly ? 'ro' : 'rw'} ${b.optional ? '-' : ''}${b.source} ${b.target}`),
       [
