@@ -31,10 +31,19 @@ describe('package format', () => {
     assert.throws(() => parseChecksums(`${A}  x\n${A}  x\n`), /checksums.sha256:2: "x" is listed twice/)
     assert.throws(() => parseChecksums(`nothex  x\n`), /checksums.sha256:1: not a/)
     assert.throws(() => parseChecksums(`${A}  ../etc/passwd\n`), /unsafe path/)
+    assert.throws(() => parseChecksums(`${A}  ok\n${A.toUpperCase()}  x\n`), /checksums.sha256:2: not a/)
+    assert.throws(() => parseChecksums(`${A}  ok\n${A}\tx\n`), /checksums.sha256:2: not a/)
+    assert.throws(() => parseChecksums(`${A}  ok\n${A}  \n`), /checksums.sha256:2: not a/)
+    assert.throws(() => parseChecksums(`${A}  a\rb\n`), /checksums.sha256:1: not a/)
+    assert.throws(() => parseChecksums(`${A}  ok\n\n`), /checksums.sha256:2: not a/)
+    assert.deepEqual(
+      [...parseChecksums(`${A} *bin/x\n${A}  last-without-newline`).keys()],
+      ['bin/x', 'last-without-newline'],
+    )
   })
 
   it('accepts only relative paths that stay inside the archive', () => {
-    for (const bad of ['', '/abs', '../x', 'a/../../x', 'a//b', './a', 'a/./b'])
+    for (const bad of ['', '/', '/abs', '../x', '..', '.', 'a/..', 'a/../../x', 'a//b', 'a//', './a', 'a/./b', 'a\0b'])
       assert.equal(isSafeArchivePath(bad), false, bad)
     for (const good of ['a', 'a/b.txt', 'dir/', '.hidden', 'a..b']) assert.equal(isSafeArchivePath(good), true, good)
   })
