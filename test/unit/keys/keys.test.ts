@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {afterEach, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 
 import {readPublicKey, readSecretKey, readTrustedKeys, writeKeyPair} from '../../../dist/system/keys.js'
 import {runNiso} from '../../helpers/cli.ts'
+import {scratchDirs} from '../../helpers/scratch.ts'
 
-const dirs: string[] = []
-function tmp(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-keys-'))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, {recursive: true, force: true})
-})
+const tmp = scratchDirs('niso-keys-')
 
 describe('niso keygen', () => {
   it('prints exactly the two created paths and the key id, with modes 0600 and 0644', () => {

@@ -2,21 +2,13 @@ import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {afterEach, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 
 import {runNiso} from '../../helpers/cli.ts'
+import {scratchDirs} from '../../helpers/scratch.ts'
 
-const dirs: string[] = []
-function tmp(prefix = 'niso-pack-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, {recursive: true, force: true})
-})
+const tmp = scratchDirs('niso-pack-')
 
 function tree(manifest: string, files: Record<string, string | Buffer> = {}): string {
   const dir = tmp()

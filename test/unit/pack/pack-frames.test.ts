@@ -2,25 +2,17 @@ import assert from 'node:assert/strict'
 import {execFileSync, execSync} from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import {afterEach, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import zlib from 'node:zlib'
 
 import {planPack, writePackage} from '../../../dist/system/archive/pack.js'
 import {FrameScanner} from '../../../dist/system/archive/zstd-frames.js'
 import {WRITE_CHUNK, createCompressor} from '../../../dist/system/archive/zstd.js'
 import {runNiso} from '../../helpers/cli.ts'
+import {scratchDirs} from '../../helpers/scratch.ts'
 
-const dirs: string[] = []
-function tmp(prefix = 'niso-frames-'): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  dirs.push(dir)
-  return dir
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, {recursive: true, force: true})
-})
+const tmp = scratchDirs('niso-frames-')
 
 const MANIFEST = `[package]\nname = "app"\nversion = "1.0.0"\narch = "x86_64"\n[runtime]\nuse = "nodejs:20"\n[binary]\nentrypoint = "node"\nargs = ["index.js"]\n`
 const NAME = 'app-1.0.0-x86_64.niso'
