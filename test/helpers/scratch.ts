@@ -15,3 +15,12 @@ export function scratchDirs(defaultPrefix: string): (prefix?: string) => string 
     return dir
   }
 }
+
+/** Writes `files` (relative path → content) under `dir`, making their directories; returns `dir`. */
+export function writeTree(dir: string, files: Record<string, string | Buffer>): string {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
+    fs.writeFileSync(path.join(dir, name), content)
+  }
+  return dir
+}

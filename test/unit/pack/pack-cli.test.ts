@@ -6,18 +6,12 @@ import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import {runNiso} from '../../helpers/cli.ts'
-import {scratchDirs} from '../../helpers/scratch.ts'
+import {scratchDirs, writeTree} from '../../helpers/scratch.ts'
 
 const tmp = scratchDirs('niso-pack-')
 
 function tree(manifest: string, files: Record<string, string | Buffer> = {}): string {
-  const dir = tmp()
-  fs.writeFileSync(path.join(dir, 'manifest.toml'), manifest)
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
-    fs.writeFileSync(path.join(dir, name), content)
-  }
-  return dir
+  return writeTree(tmp(), {'manifest.toml': manifest, ...files})
 }
 
 const HOST_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64'

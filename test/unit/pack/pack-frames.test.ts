@@ -10,7 +10,7 @@ import {planPack, writePackage} from '../../../dist/system/archive/pack.js'
 import {FrameScanner} from '../../../dist/system/archive/zstd-frames.js'
 import {WRITE_CHUNK, createCompressor} from '../../../dist/system/archive/zstd.js'
 import {runNiso} from '../../helpers/cli.ts'
-import {scratchDirs} from '../../helpers/scratch.ts'
+import {scratchDirs, writeTree} from '../../helpers/scratch.ts'
 
 const tmp = scratchDirs('niso-frames-')
 
@@ -18,13 +18,7 @@ const MANIFEST = `[package]\nname = "app"\nversion = "1.0.0"\narch = "x86_64"\n[
 const NAME = 'app-1.0.0-x86_64.niso'
 
 function tree(files: Record<string, string | Buffer>): string {
-  const dir = tmp()
-  fs.writeFileSync(path.join(dir, 'manifest.toml'), MANIFEST)
-  for (const [name, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
-    fs.writeFileSync(path.join(dir, name), content)
-  }
-  return dir
+  return writeTree(tmp(), {'manifest.toml': MANIFEST, ...files})
 }
 
 /** The byte ranges of the zstd frames of `file`, from the frame and block headers. */
