@@ -3,6 +3,7 @@ import fs from 'node:fs'
 
 import {messageOf} from '../../core/errors.js'
 import {entryError} from './extract-rules.js'
+import {writeAllSync} from '../write-all.js'
 
 /**
  * Writes verified entries under a fresh staging root, never through a link: parents are created
@@ -168,8 +169,7 @@ export class FileSink {
       this.hash = crypto.createHash('sha256').update(this.first).update(chunk)
       this.first = undefined
     }
-    let offset = 0
-    while (offset < chunk.length) offset += fs.writeSync(this.fd, chunk, offset, chunk.length - offset)
+    writeAllSync(this.fd, chunk)
   }
 
   /** Closes the file and returns the sha256 of what was written. */

@@ -34,6 +34,7 @@ import {type FileSink, StagingWriter} from './extract-writer.js'
 import type {TarEntryHeader} from './tar-header.js'
 import {type EntrySink, PAUSE, TarReader, type TarVisitor} from './tar-reader.js'
 import {ZstdFramesDecompress} from './zstd-frames.js'
+import {writeAllSync} from '../write-all.js'
 
 /**
  * Verifying extraction of a .niso: one streaming pass, file → zstd → tar, never buffering the
@@ -224,10 +225,7 @@ class ArchiveRun implements TarVisitor {
   private copy(chunk: Buffer): void {
     this.hash.update(chunk)
     this.progress.compressed += chunk.length
-    const fd = this.copyFd
-    if (fd === undefined) return
-    let offset = 0
-    while (offset < chunk.length) offset += fs.writeSync(fd, chunk, offset, chunk.length - offset)
+    if (this.copyFd !== undefined) writeAllSync(this.copyFd, chunk)
   }
 
   /** TarVisitor: the head entries in order, then (once the head is judged) the payload. */

@@ -25,6 +25,7 @@ import {type PackEntry, writePayload} from './pack-payload.js'
 import {headerBytes, paddingOf} from './tar-writer.js'
 import {walkTree} from './walk.js'
 import {compressFrame} from './zstd.js'
+import {writeAllSync} from '../write-all.js'
 
 /**
  * `niso pack`: source directory → `<name>-<version>-<arch>.niso`, in one pass over the files.
@@ -158,7 +159,7 @@ export async function writePackage(plan: PackPlan, req: PackRequest): Promise<Pa
       const checksums = checksumsOf(plan, hashes)
       files = checksums.length - 1
       const head = compressFrame(renderHead(plan, checksums, key), req.level)
-      writeAll(file, head)
+      writeAllSync(file, head)
       hash.update(head)
       return head.length
     })
@@ -230,14 +231,10 @@ function copyHashed(from: number, to: number, size: number, hash: crypto.Hash): 
     const n = fs.readSync(from, buffer, 0, Math.min(buffer.length, size - position), position)
     if (n === 0) throw new Error('the spooled payload ended early')
     const chunk = buffer.subarray(0, n)
-    writeAll(to, chunk)
+    writeAllSync(to, chunk)
     hash.update(chunk)
     position += n
   }
-}
-
-function writeAll(fd: number, bytes: Buffer): void {
-  for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off)
 }
 
 function toPackEntry(root: string, e: SourceEntry): PackEntry {

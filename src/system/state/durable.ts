@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {currentProcess, formatTag} from './process-identity.js'
+import {writeAllSync} from '../write-all.js'
 
 /**
  * Crash-safe file replacement: write a temp file beside the target, fsync it, rename it over the
@@ -14,8 +15,7 @@ export function writeFileDurable(file: string, data: Uint8Array, mode = 0o644): 
   try {
     const fd = fs.openSync(tmp, 'wx', mode)
     try {
-      let offset = 0
-      while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset)
+      writeAllSync(fd, data)
       fs.fsyncSync(fd)
     } finally {
       fs.closeSync(fd)

@@ -10,6 +10,7 @@ import {type PackageRecord, getPackage} from '../state/packages-repo.js'
 import {fsyncDir, tempPathFor} from '../state/durable.js'
 import {archivePath} from './layout.js'
 import {notInstalled} from './remove.js'
+import {writeAllSync} from '../write-all.js'
 
 /**
  * `niso export NAME:VERSION -o FILE`: the archive kept at install, byte for byte. Copied to a temp
@@ -64,8 +65,7 @@ async function copyVerified(source: string, tmp: string, row: PackageRecord): Pr
     for await (const chunk of input) {
       const buf = chunk as Buffer
       hash.update(buf)
-      let offset = 0
-      while (offset < buf.length) offset += fs.writeSync(fd, buf, offset, buf.length - offset)
+      writeAllSync(fd, buf)
     }
     fs.fsyncSync(fd)
   } finally {
