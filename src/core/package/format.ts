@@ -53,11 +53,14 @@ export function parseChecksums(text: string, source = CHECKSUMS_ENTRY): Map<stri
     const end = nl === -1 ? text.length : nl
     const hash = text.slice(at, at + 64)
     const sep = text.charCodeAt(at + 65)
-    if (end - at < 67 || text.charCodeAt(at + 64) !== 0x20 || (sep !== 0x20 && sep !== 0x2a) || !HASH_RE.test(hash)) {
-      throw new NisoError('E_CHECKSUMS', `${source}:${line}: not a "<sha256>  <path>" line`)
-    }
     const file = text.slice(at + 66, end)
-    if (LINE_BREAK_RE.test(file)) throw new NisoError('E_CHECKSUMS', `${source}:${line}: not a "<sha256>  <path>" line`)
+    const wellFormed =
+      end - at >= 67 &&
+      text.charCodeAt(at + 64) === 0x20 &&
+      (sep === 0x20 || sep === 0x2a) &&
+      HASH_RE.test(hash) &&
+      !LINE_BREAK_RE.test(file)
+    if (!wellFormed) throw new NisoError('E_CHECKSUMS', `${source}:${line}: not a "<sha256>  <path>" line`)
     if (!isSafeArchivePath(file)) {
       throw new NisoError('E_CHECKSUMS', `${source}:${line}: unsafe path "${file}"`)
     }
