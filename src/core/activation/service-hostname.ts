@@ -22,12 +22,12 @@ const SOURCE = 'niso (hostname)'
  * main process). "-": a command that is already gone (a quick `niso run`) has no name to set, and
  * that must not fail its start.
  */
-export function hostnameUnit(hostname: string): UnitFragment {
+function hostnameUnit(hostname: string): UnitFragment {
   const enter = `${execLine([UNSHARE, '--mount-proc', NSENTER])} --target=\${MAINPID} ${execLine(['--uts', HOSTNAME, hostname])}`
   return {Service: {ProtectHostname: 'yes', ExecStartPost: [`-+${enter}`]}}
 }
 
-export async function hostnameRootfs(host: HostView): Promise<RootfsStep[]> {
+async function hostnameRootfs(host: HostView): Promise<RootfsStep[]> {
   const tools = [
     {name: 'unshare', target: UNSHARE, from: 'util-linux'},
     {name: 'nsenter', target: NSENTER, from: 'util-linux'},
