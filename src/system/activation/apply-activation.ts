@@ -153,7 +153,8 @@ export async function applyActivation(
       opts.log(starting)
       await startService({restartFirst: [], dependencies: []})
     }
-    // The new MainPID is read while the health timer starts.
+    // The new MainPID is read while the health timer starts. The service's Wants= queues the
+    // timer along with it; this start waits for it, so the timer runs when activate returns.
     after = liveUnit(service.unitName)
     if (plan.health) await start(service.healthTimerName)
 
