@@ -34,8 +34,8 @@ export function loadSqlJs(options: {ahead?: boolean} = {}): Promise<SqlJsStatic>
 
 /**
  * Starts loading sql.js without waiting for it, for a command that opens the state soon: the WASM
- * compiles off the main thread while the command loads its modules. A failure surfaces at first use.
+ * compiles off the main thread while the command goes on. A failure surfaces at first use.
  */
-export function preloadSqlJs(): void {
-  loadSqlJs().catch(() => undefined)
+export function preloadSqlJs(options: {ahead?: boolean} = {}): void {
+  loadSqlJs(options).catch(() => undefined)
 }

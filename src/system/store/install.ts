@@ -9,7 +9,7 @@ import {fsyncDir} from '../state/durable.js'
 import {readState} from '../state/db.js'
 import {recordEvent} from '../state/events-repo.js'
 import {type PackageRecord, type Trust, getPackage, insertPackage} from '../state/packages-repo.js'
-import {loadSqlJs} from '../state/sqljs.js'
+import {preloadSqlJs} from '../state/sqljs.js'
 import {hashFile} from './hash-file.js'
 import {archivePath, ownedName, packageDir, removeDeadOwned, trashDir} from './layout.js'
 import {withStore} from './store-tx.js'
@@ -55,7 +55,7 @@ export async function installPackage(
   const label = path.basename(file)
   const judgeTrust = await trustJudge(paths.trustedKeys, label, options)
   // Compile sql.js's WASM in the background while the archive streams; the commit needs it.
-  loadSqlJs({ahead: true}).catch(() => undefined)
+  preloadSqlJs({ahead: true})
   // Leftovers of crashed runs that need no lock to recognise: their owners are gone.
   removeDeadOwned(paths.staging)
   removeDeadOwned(trashDir(paths))
