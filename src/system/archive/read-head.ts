@@ -5,7 +5,13 @@ import type {Manifest} from '@niso/plugin-sdk'
 
 import {NisoError, isNisoError, messageOf} from '../../core/errors.js'
 import {parseManifest} from '../../core/manifest/parse.js'
-import {CHECKSUMS_ENTRY, MANIFEST_ENTRY, SIGNATURE_ENTRY, parseChecksums} from '../../core/package/format.js'
+import {
+  CHECKSUMS_ENTRY,
+  HEAD_ENTRIES,
+  MANIFEST_ENTRY,
+  SIGNATURE_ENTRY,
+  parseChecksums,
+} from '../../core/package/format.js'
 import {PAUSE, TarReader} from './tar-reader.js'
 import {ZstdFramesDecompress} from './zstd-frames.js'
 
@@ -68,10 +74,9 @@ async function readHeadEntries(file: string): Promise<{texts: Map<string, Buffer
   source.on('error', (error) => frames.destroy(error))
   source.pipe(frames)
   const found = new Map<string, Buffer>()
-  const expected = [MANIFEST_ENTRY, CHECKSUMS_ENTRY, SIGNATURE_ENTRY]
   const reader = new TarReader({
     entry: (h) => {
-      const want = expected[found.size]
+      const want = HEAD_ENTRIES[found.size]
       // The head is complete at the first entry past it.
       if (want === undefined || (want === SIGNATURE_ENTRY && h.name !== want)) return PAUSE
       if (h.name !== want || h.type !== 'file') {
