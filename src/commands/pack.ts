@@ -2,6 +2,7 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {DEFAULT_ZSTD_LEVEL, MAX_ZSTD_LEVEL, MIN_ZSTD_LEVEL} from '../core/package/format.js'
 import {NisoCommand} from '../ui/base-command.js'
 
 export default class Pack extends NisoCommand {
@@ -26,7 +27,12 @@ The arch is [package].arch, or this machine's (written into the packed manifest)
     output: Flags.string({char: 'o', description: 'directory to write the package into', helpValue: 'DIR'}),
     dir: Flags.string({description: 'directory holding manifest.toml', default: '.', helpValue: 'DIR'}),
     list: Flags.boolean({description: 'print the files that would be packed, and write nothing'}),
-    level: Flags.integer({description: 'zstd compression level (1-19)', default: 3, min: 1, max: 19}),
+    level: Flags.integer({
+      description: `zstd compression level (${MIN_ZSTD_LEVEL}-${MAX_ZSTD_LEVEL})`,
+      default: DEFAULT_ZSTD_LEVEL,
+      min: MIN_ZSTD_LEVEL,
+      max: MAX_ZSTD_LEVEL,
+    }),
   }
 
   public async run(): Promise<object> {

@@ -13,6 +13,9 @@ export const PACKAGE_EXTENSION = '.niso'
 
 /** Default zstd level: the zstd CLI's default, a good speed/ratio point for an interactive tool. */
 export const DEFAULT_ZSTD_LEVEL = 3
+/** The zstd levels `pack --level` takes. */
+export const MIN_ZSTD_LEVEL = 1
+export const MAX_ZSTD_LEVEL = 19
 /** Install refuses a package whose unpacked payload exceeds this (flag to change). */
 export const DEFAULT_MAX_UNPACKED_BYTES = 4 * 1024 ** 3
 /** Unpacked/compressed above this marks a decompression bomb (zstd on text reaches ~20:1). */

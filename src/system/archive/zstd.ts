@@ -25,9 +25,6 @@ import zlib from 'node:zlib'
  * bench's express app (41 MB tar, 2 vCPUs) compressing costs about as much CPU as reading and
  * hashing, and a single compressor thread (nbWorkers 0 or 1) is what the pack then waits for.
  */
-export const MIN_LEVEL = 1
-export const MAX_LEVEL = 19
-
 /** Compressed output is handed over in pieces this big (Node's default, 16 KiB, costs ~40% time). */
 const OUTPUT_CHUNK = 1024 * 1024
 /** Every write but the last is this big: flush points shape the output bytes. */
