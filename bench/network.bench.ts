@@ -12,12 +12,15 @@ import {median} from './lib.ts'
 /**
  * Throughput through a mapped port (127.0.0.1:18080 → DNAT → the service) against the same
  * server reached directly on its address inside the network (10.99.0.2:8080), in a niso machine
- * with real nftables. Interleaved rounds; the figure is the median of per-round throughput
- * ratios (mapped / direct), target ≥ 0.9.
+ * with real nftables. Interleaved rounds, each path first in every other one; the figure is the
+ * median of per-round throughput ratios (mapped / direct), target ≥ 0.9.
  */
 const ROUNDS = Number(process.env.NISO_BENCH_ROUNDS ?? 7)
 const REQUESTS = Number(process.env.NISO_BENCH_NET_REQUESTS ?? 3000)
 const CONCURRENCY = 8
+// Disjoint client ports for the two loads, below the kernel's ephemeral range (see net-load.ts).
+const DIRECT_PORTS = '20000-25999'
+const MAPPED_PORTS = '26000-31999'
 const ROOT = nisoPaths('/')
 const name = `bench-net-${process.pid}`
 const share = fs.mkdtempSync(path.join(os.tmpdir(), 'niso-bench-net-'))
@@ -47,24 +50,46 @@ try {
       services: {name: string; ip: string}[]
     }
   ).services.find((s) => s.name === 'bench-net')?.ip
-  const load = async (url: string) => {
+  // SYNs the clients had to send again (a refused or lost SYN costs 1 s): 0 on a fair run.
+  const synRetransmits = async () => {
+    const [names = [], values = []] = (await exec(['cat', '/proc/net/netstat']))
+      .split('\n')
+      .filter((l) => l.startsWith('TcpExt:'))
+      .map((l) => l.split(/\s+/))
+    return Number(values[names.indexOf('TCPSynRetrans')])
+  }
+  const retransmits = {direct: 0, mapped: 0}
+  const load = async (url: string, ports: string, route: keyof typeof retransmits = 'direct') => {
+    const before = await synRetransmits()
     const r = JSON.parse(
-      await exec([process.execPath, path.join(REPO, 'bench/net-load.ts'), url, String(REQUESTS), String(CONCURRENCY)]),
+      await exec([
+        process.execPath,
+        path.join(REPO, 'bench/net-load.ts'),
+        url,
+        String(REQUESTS),
+        String(CONCURRENCY),
+        ports,
+      ]),
     ) as {ms: number; ok: number}
     if (r.ok !== REQUESTS) throw new Error(`${url}: ${r.ok}/${REQUESTS} requests succeeded`)
+    retransmits[route] += (await synRetransmits()) - before
     return REQUESTS / (r.ms / 1000)
   }
-  await load(`http://${address}:8080/`) // warm up
+  await load(`http://${address}:8080/`, DIRECT_PORTS) // warm up
   const direct: number[] = []
   const mapped: number[] = []
+  const loadDirect = async () => direct.push(await load(`http://${address}:8080/`, DIRECT_PORTS))
+  const loadMapped = async () => mapped.push(await load('http://127.0.0.1:18080/', MAPPED_PORTS, 'mapped'))
   for (let r = 0; r < ROUNDS; r++) {
-    direct.push(await load(`http://${address}:8080/`))
-    mapped.push(await load('http://127.0.0.1:18080/'))
+    // Each goes first in every other round, so neither always runs on the warmer machine.
+    if (r % 2) await loadMapped().then(loadDirect)
+    else await loadDirect().then(loadMapped)
   }
   const ratio = median(mapped.map((m, i) => m / (direct[i] ?? m)))
   console.log(`\n## network: ${REQUESTS} HTTP GETs (new connection each, ${CONCURRENCY} in flight), ${ROUNDS} rounds`)
   console.log(`${`direct to the service (${address}:8080)`.padEnd(48)} ${median(direct).toFixed(0).padStart(7)} req/s`)
   console.log(`${'mapped port (127.0.0.1:18080, DNAT)'.padEnd(48)} ${median(mapped).toFixed(0).padStart(7)} req/s`)
+  console.log(`SYN retransmissions: direct ${retransmits.direct}, mapped ${retransmits.mapped}`)
   const pass = ratio >= 0.9
   console.log(`${pass ? 'PASS' : 'FAIL'} mapped/direct throughput: ${ratio.toFixed(2)} (target ≥ 0.9)`)
   if (!pass) process.exitCode = 1

@@ -42,9 +42,14 @@ export function replaceTable(table: string, chains: readonly string[]): string {
   return [`table ${table} {}`, `delete table ${table}`, `table ${table} {`, ...chains, '}', ''].join('\n')
 }
 
+/**
+ * The port first: a new connection to any other port (every connection the host makes or
+ * forwards passes these chains) fails each rule on one compare, before the route lookup of
+ * `fib daddr type local`.
+ */
 function match(p: PortMapping): string {
   const dest = p.hostIp === undefined ? 'fib daddr type local' : `ip daddr ${p.hostIp}`
-  return `${dest} ${p.proto} dport ${p.hostPort}`
+  return `${p.proto} dport ${p.hostPort} ${dest}`
 }
 
 function byPort(a: PortMapping, b: PortMapping): number {

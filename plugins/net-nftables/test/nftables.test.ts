@@ -45,15 +45,15 @@ delete table inet niso
 table inet niso {
 	chain prerouting {
 		type nat hook prerouting priority dstnat; policy accept;
-		fib daddr type local udp dport 5353 dnat ip to 10.99.0.2:53
-		fib daddr type local tcp dport 8080 dnat ip to 10.99.0.2:80
-		ip daddr 127.0.0.1 tcp dport 5432 dnat ip to 10.99.1.2:5432
+		udp dport 5353 fib daddr type local dnat ip to 10.99.0.2:53
+		tcp dport 8080 fib daddr type local dnat ip to 10.99.0.2:80
+		tcp dport 5432 ip daddr 127.0.0.1 dnat ip to 10.99.1.2:5432
 	}
 	chain output {
 		type nat hook output priority -100; policy accept;
-		fib daddr type local udp dport 5353 dnat ip to 10.99.0.2:53
-		fib daddr type local tcp dport 8080 dnat ip to 10.99.0.2:80
-		ip daddr 127.0.0.1 tcp dport 5432 dnat ip to 10.99.1.2:5432
+		udp dport 5353 fib daddr type local dnat ip to 10.99.0.2:53
+		tcp dport 8080 fib daddr type local dnat ip to 10.99.0.2:80
+		tcp dport 5432 ip daddr 127.0.0.1 dnat ip to 10.99.1.2:5432
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;

@@ -16,6 +16,7 @@ import {startFailure, withJournal} from '../services/unit-ops.js'
 import {type NetHost, startOrUndo} from '../net/attach.js'
 import type {ServiceStart} from '../net/reconcile.js'
 import {stagePlannedNetwork} from '../net/planned-attachment.js'
+import {withNetLock} from '../net/net-lock.js'
 import {runInSandbox} from './run-in-sandbox.js'
 import {readLink, swapLink} from '../services/links.js'
 import {ensureVolumes} from './volumes.js'
@@ -33,16 +34,28 @@ export interface ActivationResult {
 
 type Undo = () => Promise<void>
 
+export interface ApplyOptions {
+  readonly force: boolean
+  readonly log: (line: string) => void
+  readonly net?: NetHost
+  readonly before: ActivationStart
+}
+
 /**
  * Applies an activation plan as one transaction: every step registers an undo, and a failure at
  * any point (a hook, the start, the first health probe) runs them in reverse, so the previous
- * version is left running as it was.
+ * version is left running as it was. With a network backend, all of it holds the network lock:
+ * the attachment is staged, started with the service and, on failure, undone by one process.
  */
 export async function applyActivation(
   plan: ActivationPlan,
   paths: NisoPaths,
-  opts: {force: boolean; log: (line: string) => void; net?: NetHost; before: ActivationStart},
+  opts: ApplyOptions,
 ): Promise<ActivationResult> {
+  return opts.net ? withNetLock(paths, () => apply(plan, paths, opts)) : apply(plan, paths, opts)
+}
+
+async function apply(plan: ActivationPlan, paths: NisoPaths, opts: ApplyOptions): Promise<ActivationResult> {
   const service = serviceLayout(paths, plan.app)
   const target = versionLayout(service, plan.version)
   const {record, unit: live} = opts.before

@@ -14,6 +14,7 @@ import {getPackage} from '../state/packages-repo.js'
 import {listServices} from '../state/services-repo.js'
 import type {CheckedBackend} from './backend.js'
 import {hostSockets} from './host-sockets.js'
+import {assertNetLock, withNetLock} from './net-lock.js'
 import {deleteLease, deleteNetwork, deletePort, insertNetwork, insertPort, putLease, readNetState} from './net-repo.js'
 import {type NetEnv, type StartNetworking, reconcileNetworking, stageNetworking} from './reconcile.js'
 
@@ -64,6 +65,11 @@ export interface StagedAttachment {
   readonly undo: () => Promise<void>
 }
 
+/** Attaches and starts at once, under the network lock (a run's attachment). */
+export async function attachAndStart(net: NetHost, app: AppView, section: NetworkSection): Promise<void> {
+  await withNetLock(net.paths, async () => startOrUndo(await attachService(net, app, section)))
+}
+
 /** Runs a staged attachment's `start`; if it fails, its `undo` too, and the error is rethrown. */
 export async function startOrUndo(staged: StagedAttachment): Promise<void> {
   await staged.start().catch(async (error: unknown) => {
@@ -76,7 +82,8 @@ export async function startOrUndo(staged: StagedAttachment): Promise<void> {
  * Apply: records the attachment (re-checked under the state lock; `alsoRecord` writes in the same
  * transaction) and writes the host's files and units; the caller then runs `start` (after
  * writing units of its own, so both load together). `undo` puts the previous lease
- * back and reconciles again; it is the caller's to run if `start` fails.
+ * back and reconciles again; it is the caller's to run if `start` fails. The caller holds the
+ * network lock from here through `start` (or `undo`).
  */
 export async function attachService(
   net: NetHost,
@@ -84,6 +91,7 @@ export async function attachService(
   section: NetworkSection,
   alsoRecord?: (db: StateDb) => void,
 ): Promise<StagedAttachment> {
+  assertNetLock(net.paths, 'attachService')
   const sockets = await sectionSockets(net, section)
   const {before, after, apps} = await withState(net.paths, (db) => {
     const state = readNetState(db)
@@ -108,21 +116,25 @@ export async function attachService(
  * the service's namespace and entries; the returned undo puts them back.
  */
 export async function detachService(net: NetHost, service: string): Promise<() => Promise<void>> {
-  const {start, undo} = await stageDetach(net, service)
-  await start()
-  return undo
+  return withNetLock(net.paths, async () => {
+    const {start, undo} = await stageDetach(net, service)
+    await start()
+    return undo
+  })
 }
 
 /**
  * The staged form of `detachService` (activation, rollback): the lease is freed (`alsoRecord`
  * writes in the same transaction) and the host's files and units are rewritten (the namespace
  * unit stopped and removed); `start` reloads systemd and brings the remaining companions in line.
+ * The caller holds the network lock, as for `attachService`.
  */
 export async function stageDetach(
   net: NetHost,
   service: string,
   alsoRecord?: (db: StateDb) => void,
 ): Promise<StagedAttachment> {
+  assertNetLock(net.paths, 'stageDetach')
   const [before, state] = await withState(net.paths, (db) => {
     const current = readNetState(db)
     deleteLease(db, service)
@@ -152,25 +164,27 @@ export async function portForward(
   remove: boolean,
 ): Promise<string> {
   const sockets = remove ? [] : await hostSockets([mapping.hostPort], [mapping.proto])
-  const state = await withState(net.paths, (db) => {
-    const current = readNetState(db)
-    if (!current.leases.some((l) => l.service === service)) {
-      throw new NisoError('E_NOT_ATTACHED', `${service} is not attached to a network (is it active?)`)
-    }
-    if (remove) {
-      if (!deletePort(db, service, mapping)) {
-        throw new NisoError('E_NO_SUCH_PORT', `${service} has no mapping ${formatPort(mapping)}`)
+  await withNetLock(net.paths, async () => {
+    const state = await withState(net.paths, (db) => {
+      const current = readNetState(db)
+      if (!current.leases.some((l) => l.service === service)) {
+        throw new NisoError('E_NOT_ATTACHED', `${service} is not attached to a network (is it active?)`)
       }
-    } else {
-      checkPorts(service, [mapping], current, sockets)
-      if (current.ports.some((p) => p.service === service && formatPort(p.mapping) === formatPort(mapping))) {
-        throw new NisoError('E_PORT_TAKEN', `${service} already maps ${formatPort(mapping)}`)
+      if (remove) {
+        if (!deletePort(db, service, mapping)) {
+          throw new NisoError('E_NO_SUCH_PORT', `${service} has no mapping ${formatPort(mapping)}`)
+        }
+      } else {
+        checkPorts(service, [mapping], current, sockets)
+        if (current.ports.some((p) => p.service === service && formatPort(p.mapping) === formatPort(mapping))) {
+          throw new NisoError('E_PORT_TAKEN', `${service} already maps ${formatPort(mapping)}`)
+        }
+        insertPort(db, {service, mapping, origin: 'forward'})
       }
-      insertPort(db, {service, mapping, origin: 'forward'})
-    }
-    return readNetState(db)
+      return readNetState(db)
+    })
+    await reconcileNetworking(await netEnv(net), state)
   })
-  await reconcileNetworking(await netEnv(net), state)
   return `${remove ? 'Removed' : 'Added'} ${formatPort(mapping)} ${remove ? 'from' : 'to'} ${service}`
 }
 
@@ -221,24 +235,28 @@ function leaseOf(a: AttachPlan): LeaseRow {
 
 /**
  * Puts a service's lease and mappings back as they were in `before`, then reconciles; its
- * namespace unit is restarted if it changed (the service is restarted after it anyway).
+ * namespace unit is restarted if it changed (the service is restarted after it anyway). A network
+ * not in `before` is the one the attachment created: under the network lock, held since `before`
+ * was read, no other service can have joined it (and `niso net create` takes the lock too).
  */
 async function restore(net: NetHost, env: NetEnv, service: string, before: NetState): Promise<void> {
-  const state = await withState(net.paths, (db) => {
-    deleteLease(db, service)
-    const old = before.leases.find((l) => l.service === service)
-    if (old) {
-      putLease(db, old, [])
-      db.run('DELETE FROM ports WHERE service = ?', [service])
-      for (const p of before.ports.filter((p) => p.service === service)) insertPort(db, p)
-    }
-    const current = readNetState(db)
-    for (const n of current.networks) {
-      if (!before.networks.some((b) => b.name === n.name)) deleteNetwork(db, n.name)
-    }
-    return readNetState(db)
+  await withNetLock(net.paths, async () => {
+    const state = await withState(net.paths, (db) => {
+      deleteLease(db, service)
+      const old = before.leases.find((l) => l.service === service)
+      if (old) {
+        putLease(db, old, [])
+        db.run('DELETE FROM ports WHERE service = ?', [service])
+        for (const p of before.ports.filter((p) => p.service === service)) insertPort(db, p)
+      }
+      const current = readNetState(db)
+      for (const n of current.networks) {
+        if (!before.networks.some((b) => b.name === n.name)) deleteNetwork(db, n.name)
+      }
+      return readNetState(db)
+    })
+    await reconcileNetworking(env, state, {restart: service})
   })
-  await reconcileNetworking(env, state, {restart: service})
 }
 
 /** Apps as backends see them: the active version of each attached service. */

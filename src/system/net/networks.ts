@@ -6,6 +6,7 @@ import type {NisoPaths} from '../../core/paths.js'
 import {readState, withState} from '../state/db.js'
 import {run} from '../systemd/run.js'
 import {deleteNetwork, insertNetwork, readNetState} from './net-repo.js'
+import {withNetLock} from './net-lock.js'
 
 export interface NetworkSummary {
   readonly name: string
@@ -20,13 +21,18 @@ export interface NetworkSummary {
   }[]
 }
 
-/** `niso net create`: a new network row (its bridge comes up with its first service). */
+/**
+ * `niso net create`: a new network row (its bridge comes up with its first service). Under the
+ * network lock, so an activation that is undoing the network it created never removes this one.
+ */
 export async function createNetwork(paths: NisoPaths, name: string, subnet: string | undefined): Promise<NetworkRow> {
-  return withState(paths, (db) => {
-    const row = planNetwork(readNetState(db), name, subnet, new Date().toISOString())
-    insertNetwork(db, row)
-    return row
-  })
+  return withNetLock(paths, () =>
+    withState(paths, (db) => {
+      const row = planNetwork(readNetState(db), name, subnet, new Date().toISOString())
+      insertNetwork(db, row)
+      return row
+    }),
+  )
 }
 
 /** `niso net remove`: refused while a service is attached. */

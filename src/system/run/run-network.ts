@@ -3,7 +3,7 @@ import type {AppView, Manifest} from '@niso/plugin-sdk'
 import type {NetworkSection} from '../../core/net/attach-plan.js'
 import type {NetworkContribution} from '../../core/plan/plan-unit.js'
 import {runLeaseName} from '../../core/run/run-network.js'
-import {type NetHost, attachService, detachService, isAttached, planServiceNetwork, startOrUndo} from '../net/attach.js'
+import {type NetHost, attachAndStart, detachService, isAttached, planServiceNetwork} from '../net/attach.js'
 
 /** A run's planned attachment: what its unit gets, the attach that makes it real, its release. */
 export interface RunNetwork {
@@ -28,7 +28,7 @@ export async function planRunNetwork(
   return {
     contribution: {plugin, source: from, unit: plan.unit, rootfs: plan.rootfs},
     hostname: section.hostname ?? app.name,
-    attach: async () => startOrUndo(await attachService(net, app, section)),
+    attach: () => attachAndStart(net, app, section),
     release: () => releaseRun(net, scratchId),
   }
 }

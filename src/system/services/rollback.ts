@@ -5,6 +5,7 @@ import type {NisoPaths} from '../../core/paths.js'
 import {withState} from '../state/db.js'
 import type {NetHost} from '../net/attach.js'
 import {stagePlannedNetwork} from '../net/planned-attachment.js'
+import {withNetLock} from '../net/net-lock.js'
 import type {ServiceStart} from '../net/reconcile.js'
 import {recordEvent} from '../state/events-repo.js'
 import {daemonReload, restart, start} from '../systemd/systemctl.js'
@@ -33,6 +34,16 @@ export async function rollback(
   paths: NisoPaths,
   app: string,
   log: (line: string) => void = () => {},
+  net?: NetHost,
+): Promise<RollbackResult> {
+  return net ? withNetLock(paths, () => rollbackTo(paths, app, log, net)) : rollbackTo(paths, app, log)
+}
+
+/** The rollback itself; under the network lock when it has a network backend, as an activation. */
+async function rollbackTo(
+  paths: NisoPaths,
+  app: string,
+  log: (line: string) => void,
   net?: NetHost,
 ): Promise<RollbackResult> {
   const current = await activeService(paths, app)
