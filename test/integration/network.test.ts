@@ -245,10 +245,11 @@ describe('networking (net-nftables) on a real systemd', {skip: machineSkipReason
       for (let i = 0; i < names.length; i += 5) await Promise.all(names.slice(i, i + 5).map(each))
     }
     await fiveAtATime((name) => activate(name))
-    for (const i of names.keys()) {
+    for (const [i, name] of names.entries()) {
       const r = await curl(`http://127.0.0.1:${19000 + i}/`)
       assert.equal(r.code, 0, `127.0.0.1:${19000 + i}: ${r.stderr}`)
-      assert.match(r.stdout, /^hello-c 1\.0\.0 /)
+      // Each port reaches its own service, which read its hostname as it started (before any request).
+      assert.match(r.stdout, new RegExp(`^hello-c 1\\.0\\.0 uid=\\d+ host=${name}\\n$`))
     }
     await fiveAtATime(async (name) => {
       const d = await m.niso(['deactivate', name])

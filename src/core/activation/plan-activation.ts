@@ -9,7 +9,6 @@ import {type NetworkContribution, planUnit} from '../plan/plan-unit.js'
 import type {Provided} from '../plugins/provided.js'
 import type {ActivationPlan} from './activation-plan.js'
 import {type HealthGateFiles, healthGateRootfs, healthGateUnit} from './health-gate.js'
-import {hostnameContributions} from './service-hostname.js'
 import {hostRootfs, providesHosts} from './host-rootfs.js'
 import {serviceLayout, versionLayout} from './layout.js'
 import {layoutRootfs} from './rootfs-layout.js'
@@ -64,8 +63,6 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
   const hostname = input.network?.summary.hostname
   const extra: Contribution[] = [
     {phase: 'host', source: HOST, fragment: bindFragment(hostSteps, HOST)},
-    // Before the start gate: the name is set before the service is probed (and reachable).
-    ...(hostname ? await hostnameContributions(hostname, input.host) : []),
     ...(health
       ? [
           {phase: 'host' as const, source: GATE, fragment: healthGateUnit(health)},
@@ -86,6 +83,7 @@ export async function planActivation(input: PlanInput): Promise<ActivationPlan> 
     rootDirectory: layout.root,
     extra,
     ...(input.network ? {network: input.network} : {}),
+    ...(hostname ? {hostname} : {}),
     ...(input.hasFile ? {hasFile: input.hasFile} : {}),
   })
   const rootfs = layoutRootfs(

@@ -9,7 +9,6 @@ import type {Config} from '@oclif/core'
 import {messageOf, NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {providesHosts} from '../../core/activation/host-rootfs.js'
-import {hostnameContributions} from '../../core/activation/service-hostname.js'
 import {joinsNetwork} from '../../core/net/joins-network.js'
 import {DEFAULT_PRESET, planUnit} from '../../core/plan/plan-unit.js'
 import type {Provided} from '../../core/plugins/provided.js'
@@ -95,11 +94,8 @@ export async function runOneOff(config: Config, paths: NisoPaths, req: RunReques
       paths,
       nisoVersion: config.version,
       rootDirectory: path.join(scratch, 'root'),
-      extra: [
-        hostBinds(manifest, {hostsFromNetwork}),
-        ...(network ? await hostnameContributions(network.hostname, host) : []),
-      ],
-      ...(network ? {network: network.contribution} : {}),
+      extra: [hostBinds(manifest, {hostsFromNetwork})],
+      ...(network ? {network: network.contribution, hostname: network.hostname} : {}),
       hasFile: (rel) => existsSync(path.join(source.packageDir, rel)),
     })
     const oneOff = runUnit(plan, {base, scratchId: id, manifest, hostsFromNetwork})

@@ -25,7 +25,7 @@ data = { mount = "/data" }
 cache = { mount = "/cache", tmpfs = true, size = "8M" }
 `
 
-const TOOLS = {unshare: '/usr/bin/unshare', nsenter: '/usr/bin/nsenter', hostname: '/bin/hostname'}
+const TOOLS = {unshare: '/usr/bin/unshare', nsenter: '/usr/bin/nsenter', hostname: '/bin/hostname', sh: '/bin/sh'}
 
 /** What a network backend contributes for a service attached as "toy" on niso-default. */
 const NETWORK: NonNullable<Parameters<typeof planActivation>[0]['network']> = {
@@ -82,6 +82,15 @@ describe('planActivation', () => {
     ])
     assert.match(posts[1] ?? '', /wait-healthy\.js/)
     assert.match(p.unitText, /^ProtectHostname=yes$/m)
+    // The command waits for the name, then runs in place of the shell.
+    const exec = p.unitText.split('\n').find((l) => l.startsWith('ExecStart=')) ?? ''
+    assert.ok(
+      exec.startsWith(
+        'ExecStart=/usr/lib/niso/sh -c "n=0; while [ $$n -lt 1000 ] && [ \\"$$(/usr/lib/niso/hostname)\\" != ',
+      ),
+      exec,
+    )
+    assert.ok(exec.endsWith(' niso-await-hostname toy /usr/bin/toy main.toy'), exec)
     const binds = p.rootfs.binds.map((b) => `${b.source} ${b.target}`)
     for (const [name, host] of Object.entries(TOOLS)) assert.ok(binds.includes(`${host} /usr/lib/niso/${name}`), name)
     // Without a network there is no hostname of its own, and nothing is bound for it.
