@@ -94,7 +94,10 @@ describe(
       assert.match(info.node, /^v20\./)
       assert.ok(info.uid >= 61184, `not a dynamic user: ${info.uid}`)
       const unit = await m.exec(['cat', '/etc/systemd/system/niso-it-node.service'])
-      assert.match(unit.stdout, /^ExecStart=\/usr\/local\/bin\/node server\.js$/m)
+      assert.match(
+        unit.stdout,
+        /^ExecStart=\/usr\/lib\/niso\/sh \/usr\/lib\/niso\/await-hostname it-node \/usr\/local\/bin\/node server\.js$/m,
+      )
       assert.match(unit.stdout, /^MemoryDenyWriteExecute=no$/m)
       assert.match(unit.stdout, /^Relaxations=MemoryDenyWriteExecute=no for runtime "nodejs": V8's JIT/m)
     })

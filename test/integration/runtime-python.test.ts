@@ -120,7 +120,10 @@ describe(
       assert.equal(info.opt_niso, false)
       assert.equal(info.ssl_verify, true)
       const unit = await m.exec(['cat', '/etc/systemd/system/niso-it-py.service'])
-      assert.match(unit.stdout, /^ExecStart=\/usr\/local\/bin\/python3\.11 server\.py$/m)
+      assert.match(
+        unit.stdout,
+        /^ExecStart=\/usr\/lib\/niso\/sh \/usr\/lib\/niso\/await-hostname it-py \/usr\/local\/bin\/python3\.11 server\.py$/m,
+      )
       assert.match(unit.stdout, /^Environment=PYTHONPATH=\/app\/vendor$/m)
       assert.match(unit.stdout, /^MemoryDenyWriteExecute=yes$/m)
     })

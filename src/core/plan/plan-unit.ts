@@ -28,7 +28,7 @@ import {bindFragment} from './binds.js'
 import {hostBase} from './host-base.js'
 import {checkIdentity} from './identity.js'
 import {manifestUnit} from './manifest-unit.js'
-import {awaitHostname, hostnameContributions} from './service-hostname.js'
+import {awaitHostname, planHostname} from './service-hostname.js'
 import {runtimePhase} from './runtime-phase.js'
 
 export const DEFAULT_PRESET = 'server'
@@ -109,6 +109,7 @@ export async function planUnit(input: PlanUnitInput): Promise<UnitPlan> {
   const own = manifestUnit(m, {volumesDir: input.paths.volumes})
 
   const rootDirectory = input.rootDirectory ?? path.join(input.paths.rootfs, app)
+  const named = input.hostname ? await planHostname(input.hostname, input.host) : undefined
   const contributions: Contribution[] = [
     {phase: 'host', source: 'niso', fragment: hostBase({app, version, packageDir: input.packageDir, rootDirectory})},
     {phase: 'preset', source: preset.source, fragment: preset.unit},
@@ -125,7 +126,7 @@ export async function planUnit(input: PlanUnitInput): Promise<UnitPlan> {
       : []),
     ...own.fragments.map((f) => ({phase: 'manifest' as const, ...f})),
     // Before the extras (the start gate): the name is set before the service is probed.
-    ...(input.hostname ? await hostnameContributions(input.hostname, input.host) : []),
+    ...(named?.contributions ?? []),
     ...(input.extra ?? []),
   ]
   const requested: RelaxationRequest[] = [...runtime.needs, ...own.relaxations]
@@ -195,7 +196,7 @@ export async function planUnit(input: PlanUnitInput): Promise<UnitPlan> {
       ...(preset.exposureBudget === undefined ? {} : {exposureBudget: preset.exposureBudget}),
     },
     ...(runtime.runtime ? {runtime: {id: runtime.runtime.id, version: runtime.runtime.version}} : {}),
-    rootfs: [...runtime.rootfs, ...(input.network?.rootfs ?? [])],
+    rootfs: [...runtime.rootfs, ...(input.network?.rootfs ?? []), ...(named?.rootfs ?? [])],
     mountPoints: mountPoints(unit, own.mountPoints),
     labels,
   }

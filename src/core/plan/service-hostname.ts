@@ -5,7 +5,6 @@ import {
   type RootfsStep,
   type UnitFragment,
   execLine,
-  quoteWord,
 } from '@niso/plugin-sdk'
 
 import {NisoError} from '../errors.js'
@@ -16,6 +15,7 @@ const UNSHARE = '/usr/lib/niso/unshare'
 const NSENTER = '/usr/lib/niso/nsenter'
 const HOSTNAME = '/usr/lib/niso/hostname'
 const SH = '/usr/lib/niso/sh'
+const AWAIT = '/usr/lib/niso/await-hostname'
 const SOURCE = 'niso (hostname)'
 
 /**
@@ -63,11 +63,20 @@ async function hostnameRootfs(host: HostView): Promise<RootfsStep[]> {
 /**
  * Up to this many reads of the name (a millisecond or so each: a second or more in all) before
  * the command runs anyway: the naming step failed (it is allowed to) or the host is overloaded.
- * The name is read with the bound hostname tool: ProcSubset=pid hides /proc/sys/kernel/hostname.
  */
 const AWAIT_READS = 1000
-const AWAIT_SCRIPT =
-  `n=0; while [ $n -lt ${AWAIT_READS} ] && [ "$(${HOSTNAME})" != "$1" ]; do n=$((n + 1)); done; ` + 'shift; exec "$@"'
+
+/** The script the main process starts with (its name from the bound tool: ProcSubset=pid hides /proc/sys). */
+const AWAIT_SCRIPT = `# niso: runs the service's command once its UTS namespace has the service's hostname.
+# usage: sh ${AWAIT} HOSTNAME COMMAND [ARG...]
+want=$1
+shift
+n=0
+while [ "$n" -lt ${AWAIT_READS} ] && [ "$(${HOSTNAME})" != "$want" ]; do
+  n=$((n + 1))
+done
+exec "$@"
+`
 
 /**
  * The service's ExecStart=, held until the naming step has run: a shell (the main process, so
@@ -80,7 +89,7 @@ const AWAIT_SCRIPT =
 export function awaitHostname(unit: MergedUnit, hostname: string): MergedUnit {
   const {ExecStart: execStart, Type: type} = unit.Service
   if (execStart === undefined || (type !== undefined && type !== 'exec' && type !== 'simple')) return unit
-  const wrapper = [SH, '-c', AWAIT_SCRIPT, 'niso-await-hostname', hostname]
+  const wrapper = [SH, AWAIT, hostname]
   return {...unit, Service: {...unit.Service, ExecStart: held(execStart, wrapper)}}
 }
 
@@ -91,16 +100,22 @@ function held(execStart: string | readonly string[], wrapper: readonly string[])
   if (prefix.includes('@')) {
     throw new NisoError('E_UNIT_COMMAND', `ExecStart=${execStart}: the "@" prefix cannot be combined with a hostname`)
   }
-  // ":" turns off systemd's "$" expansion, so the script's "$" must not be doubled then.
-  const line = prefix.includes(':') ? wrapper.map((w) => quoteWord(w)).join(' ') : execLine(wrapper)
-  return `${prefix}${line} ${command}`
+  return `${prefix}${execLine(wrapper)} ${command}`
 }
 
-/** Both, as host contributions (merged like the start gate's, and listed before it). */
-export async function hostnameContributions(hostname: string, host: HostView): Promise<Contribution[]> {
+/** What a hostname adds to the unit: host contributions (listed before the start gate's), and the script. */
+export interface HostnamePlan {
+  readonly contributions: readonly Contribution[]
+  readonly rootfs: readonly RootfsStep[]
+}
+
+export async function planHostname(hostname: string, host: HostView): Promise<HostnamePlan> {
   const steps = await hostnameRootfs(host)
-  return [
-    {phase: 'host', source: SOURCE, fragment: hostnameUnit(hostname)},
-    {phase: 'host', source: SOURCE, fragment: bindFragment(steps, SOURCE)},
-  ]
+  return {
+    contributions: [
+      {phase: 'host', source: SOURCE, fragment: hostnameUnit(hostname)},
+      {phase: 'host', source: SOURCE, fragment: bindFragment(steps, SOURCE)},
+    ],
+    rootfs: [{kind: 'file', target: AWAIT, content: AWAIT_SCRIPT, mode: 0o644}],
+  }
 }

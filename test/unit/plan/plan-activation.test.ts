@@ -82,15 +82,15 @@ describe('planActivation', () => {
     ])
     assert.match(posts[1] ?? '', /wait-healthy\.js/)
     assert.match(p.unitText, /^ProtectHostname=yes$/m)
-    // The command waits for the name, then runs in place of the shell.
-    const exec = p.unitText.split('\n').find((l) => l.startsWith('ExecStart=')) ?? ''
-    assert.ok(
-      exec.startsWith(
-        'ExecStart=/usr/lib/niso/sh -c "n=0; while [ $$n -lt 1000 ] && [ \\"$$(/usr/lib/niso/hostname)\\" != ',
-      ),
-      exec,
+    // The command waits for the name (a script niso writes into the rootfs), then runs in place of the shell.
+    assert.match(
+      p.unitText,
+      /^ExecStart=\/usr\/lib\/niso\/sh \/usr\/lib\/niso\/await-hostname toy \/usr\/bin\/toy main\.toy$/m,
     )
-    assert.ok(exec.endsWith(' niso-await-hostname toy /usr/bin/toy main.toy'), exec)
+    assert.deepEqual(
+      p.rootfs.files.filter((f) => f.target === '/usr/lib/niso/await-hostname').map((f) => f.mode),
+      [0o644],
+    )
     const binds = p.rootfs.binds.map((b) => `${b.source} ${b.target}`)
     for (const [name, host] of Object.entries(TOOLS)) assert.ok(binds.includes(`${host} /usr/lib/niso/${name}`), name)
     // Without a network there is no hostname of its own, and nothing is bound for it.
