@@ -5,7 +5,8 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {nisoPaths} from '../../dist/core/paths.js'
-import {machineFiles, pidStartTime} from '../../dist/system/machine/state.js'
+import {machineFiles} from '../../dist/system/machine/state.js'
+import {pidStartTime} from '../../dist/system/state/process-identity.js'
 import {runNiso} from '../helpers/cli.ts'
 import {execInMachine, machineSkipReason, uniqueMachineName, withMachine} from '../helpers/machine.ts'
 

@@ -6,6 +6,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {NisoError, messageOf} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {acquireLock} from '../state/lock.js'
+import {pidStartTime} from '../state/process-identity.js'
 import {BOOT_SCRIPT, MASKED_UNITS} from './boot-script.js'
 import {createCgroups, hostCgroupPlan, removeCgroupTree} from './cgroups.js'
 import {MACHINE_PATH, execCapture} from './exec.js'
@@ -17,7 +18,6 @@ import {
   isRunning,
   machineFiles,
   machinesDir,
-  pidStartTime,
   readRecord,
   recordedMachines,
   writeRecord,

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
+import {pidStartTime} from '../state/process-identity.js'
 
 /**
  * Where a machine's record and run files live on the host. The record survives across CLI calls
@@ -115,19 +116,6 @@ export function recordedMachines(paths: NisoPaths): string[] {
     .filter((n) => n.endsWith('.json'))
     .map((n) => n.slice(0, -5))
     .sort()
-}
-
-/** A live (not zombie) process's start time in clock ticks since boot; undefined when gone. */
-export function pidStartTime(pid: number): string | undefined {
-  let text: string
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined
-  }
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ")".
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19]
 }
 
 /** True while the recorded PID 1 runs (same PID, same start time). */

@@ -14,7 +14,7 @@ export interface ProcessTag {
 let self: ProcessTag | undefined
 
 export function currentProcess(): ProcessTag {
-  self ??= {pid: process.pid, start: startTimeOf(process.pid) ?? ''}
+  self ??= {pid: process.pid, start: pidStartTime(process.pid) ?? ''}
   return self
 }
 
@@ -31,7 +31,7 @@ export function parseTag(text: string): ProcessTag | undefined {
 /** True while the tagged process runs (same PID and, when known, the same start time). */
 export function isAlive(tag: ProcessTag): boolean {
   if (!Number.isSafeInteger(tag.pid) || tag.pid <= 0) return false
-  const start = startTimeOf(tag.pid)
+  const start = pidStartTime(tag.pid)
   if (start !== undefined) return tag.start === '' || start === tag.start
   if (fs.existsSync('/proc/self/stat')) return false
   try {
@@ -42,7 +42,8 @@ export function isAlive(tag: ProcessTag): boolean {
   }
 }
 
-function startTimeOf(pid: number): string | undefined {
+/** A live (not zombie) process's start time in clock ticks since boot; undefined when gone. */
+export function pidStartTime(pid: number): string | undefined {
   let text: string
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -51,5 +52,5 @@ function startTimeOf(pid: number): string | undefined {
   }
   // The command name (field 2) may hold spaces and parentheses: fields resume after the last ")".
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-  return fields[19]
+  return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19]
 }

@@ -8,7 +8,7 @@ import {extractArchive} from '../archive/extract.js'
 import {fsyncDir} from '../state/durable.js'
 import {readState} from '../state/db.js'
 import {recordEvent} from '../state/events-repo.js'
-import {type PackageRecord, type Trust, getPackage, insertPackage} from '../state/packages-repo.js'
+import {type PackageRecord, getPackage, insertPackage} from '../state/packages-repo.js'
 import {preloadSqlJs} from '../state/sqljs.js'
 import {hashFile} from './hash-file.js'
 import {archivePath, ownedName, packageDir, removeDeadOwned, trashDir} from './layout.js'
@@ -33,17 +33,9 @@ export interface InstallOptions {
   readonly via?: 'install' | 'import'
 }
 
-export interface InstallResult {
+/** The installed package's record (without its manifest, labels and time), and where it lives. */
+export interface InstallResult extends Omit<PackageRecord, 'manifest' | 'labels' | 'installedAt'> {
   readonly status: 'installed' | 'unchanged'
-  readonly name: string
-  readonly version: string
-  readonly arch: string
-  readonly sha256: string
-  readonly size: number
-  readonly unpackedSize: number
-  readonly fileCount: number
-  readonly signedBy: string | null
-  readonly trust: Trust
   readonly path: string
 }
 
