@@ -7,6 +7,7 @@ import {type ServiceLayout, serviceLayout, versionLayout} from '../../core/activ
 import {NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {assembleRootfs} from '../rootfs/assemble.js'
+import {readTextOr} from '../read-or.js'
 import {type StateDb, withState} from '../state/db.js'
 import {deleteEvent, recordEvent} from '../state/events-repo.js'
 import {restoreService, setCurrentVersion} from '../state/services-repo.js'
@@ -61,7 +62,7 @@ async function apply(plan: ActivationPlan, paths: NisoPaths, opts: ApplyOptions)
   const {record, unit: live} = opts.before
   const previousVersion = record?.currentVersion ?? null
   const unchanged =
-    previousVersion === plan.version && live.active && !opts.force && readOr(target.unitFile) === plan.unitText
+    previousVersion === plan.version && live.active && !opts.force && readTextOr(target.unitFile, '') === plan.unitText
 
   // Recorded with the attachment, in one state transaction before the start (undone if the start
   // fails): the state then names the version the unit files point at.
@@ -241,13 +242,5 @@ function cleanupBackups(dir: string): void {
   const base = path.basename(dir)
   for (const entry of fs.readdirSync(parent)) {
     if (entry.startsWith(`${base}.old-`)) fs.rmSync(path.join(parent, entry), {recursive: true, force: true})
-  }
-}
-
-function readOr(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8')
-  } catch {
-    return ''
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {NisoError} from '../../core/errors.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {pidStartTime} from '../state/process-identity.js'
+import {listDirOr} from '../read-or.js'
 
 /**
  * Where a machine's record and run files live on the host. The record survives across CLI calls
@@ -106,13 +107,7 @@ export function writeRecord(file: string, record: MachineRecord): void {
 
 /** Names of machines with a record. */
 export function recordedMachines(paths: NisoPaths): string[] {
-  let names: string[]
-  try {
-    names = fs.readdirSync(machinesDir(paths))
-  } catch {
-    return []
-  }
-  return names
+  return listDirOr(machinesDir(paths))
     .filter((n) => n.endsWith('.json'))
     .map((n) => n.slice(0, -5))
     .sort()

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import type {PortProto} from '@niso/plugin-sdk'
 
 import {type HostSocket, parseProcNet} from '../../core/net/host-sockets.js'
+import {listDirOr, readTextOr} from '../read-or.js'
 
 /**
  * Sockets bound in niso's own network namespace (TCP listening, UDP bound), with their holders.
@@ -23,7 +24,7 @@ export async function hostSockets(
   ] as const
   const found = tables
     .filter(([, proto]) => protos.includes(proto))
-    .flatMap(([file, proto, v6]) => parseProcNet(readOr(`/proc/net/${file}`, ''), proto, v6))
+    .flatMap(([file, proto, v6]) => parseProcNet(readTextOr(`/proc/net/${file}`, ''), proto, v6))
   const named = ports ? found.filter((s) => ports.includes(s.port)) : found
   const holders = named.length ? socketHolders(new Set(named.map((s) => s.inode))) : new Map<string, string>()
   return found.map((s) => ({...s, holder: holders.get(s.inode) ?? 'a host process'}))
@@ -32,9 +33,9 @@ export async function hostSockets(
 /** inode → "comm (pid N)" for the sockets asked about, from /proc/<pid>/fd. */
 function socketHolders(inodes: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>()
-  const pids = listOr('/proc').filter((d) => /^\d+$/.test(d))
+  const pids = listDirOr('/proc').filter((d) => /^\d+$/.test(d))
   for (const pid of pids) {
-    for (const fd of listOr(`/proc/${pid}/fd`)) {
+    for (const fd of listDirOr(`/proc/${pid}/fd`)) {
       let link = ''
       try {
         link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`)
@@ -43,25 +44,9 @@ function socketHolders(inodes: ReadonlySet<string>): Map<string, string> {
       }
       const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1]
       if (inode && inodes.has(inode) && !out.has(inode)) {
-        out.set(inode, `${readOr(`/proc/${pid}/comm`, '?').trim()} (pid ${pid})`)
+        out.set(inode, `${readTextOr(`/proc/${pid}/comm`, '?').trim()} (pid ${pid})`)
       }
     }
   }
   return out
-}
-
-function readOr(file: string, fallback: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8')
-  } catch {
-    return fallback
-  }
-}
-
-function listOr(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir)
-  } catch {
-    return []
-  }
 }

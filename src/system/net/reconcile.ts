@@ -12,6 +12,7 @@ import {FIREWALL_UNIT, bridgeUnitName, netLayout} from '../../core/net/names.js'
 import {type LeaseRow, type NetState, activeNetworks, firewallState, networkView} from '../../core/net/state.js'
 import type {NisoPaths} from '../../core/paths.js'
 import {run} from '../systemd/run.js'
+import {listDirOr} from '../read-or.js'
 import {loadUnits} from '../systemd/load-units.js'
 import {daemonReload, restart, start, stop, systemctl} from '../systemd/systemctl.js'
 import type {CheckedBackend} from './backend.js'
@@ -138,7 +139,7 @@ export async function stageNetworking(
 
   // Stop and remove what is no longer wanted: namespaces, then bridges, then the firewall.
   const wanted = new Set(units.map((u) => u.name))
-  const present = listOr(paths.unitDir).filter((f) => COMPANION_RE.test(f))
+  const present = listDirOr(paths.unitDir).filter((f) => COMPANION_RE.test(f))
   const stale = present.filter((f) => !wanted.has(f)).sort((a, b) => rank(a) - rank(b))
   for (const unit of stale) {
     await stop(unit).catch(() => undefined)
@@ -233,16 +234,8 @@ function writeAtomic(file: string, text: string): boolean {
 
 /** Removes entries of `dir` that are not in `keep` (hosts dirs and policy files of detached services). */
 function removeStale(dir: string, keep: ReadonlySet<string>): void {
-  for (const entry of listOr(dir)) {
+  for (const entry of listDirOr(dir)) {
     const full = path.join(dir, entry)
     if (!keep.has(full)) fs.rmSync(full, {recursive: true, force: true})
-  }
-}
-
-function listOr(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir)
-  } catch {
-    return []
   }
 }

@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {NisoError, messageOf} from '../../core/errors.js'
 import {type ProcessTag, currentProcess, formatTag, isAlive, parseTag} from './process-identity.js'
+import {listDirOr} from '../read-or.js'
 
 /**
  * An exclusive lock between niso processes: a file created with O_EXCL (through link(2), so it
@@ -132,13 +133,7 @@ function release(file: string, me: LockHolder): void {
 export function cleanLockLeftovers(file: string): void {
   const dir = path.dirname(file)
   const base = path.basename(file)
-  let names: string[]
-  try {
-    names = fs.readdirSync(dir)
-  } catch {
-    return
-  }
-  for (const name of names) {
+  for (const name of listDirOr(dir)) {
     const m = new RegExp(`^${escapeRegExp(base)}\\.(?:stale\\.)?(\\d+-\\d*)\\.[0-9a-f]+(?:\\.tmp)?$`).exec(name)
     const tag = m ? parseTag(m[1] as string) : undefined
     if (tag && !isAlive(tag)) fs.rmSync(path.join(dir, name), {force: true})

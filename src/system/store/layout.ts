@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {type NisoPaths, packageDir} from '../../core/paths.js'
+import {listDirOr} from '../read-or.js'
 import {currentProcess, formatTag, isAlive, parseTag} from '../state/process-identity.js'
 
 /**
@@ -36,14 +37,8 @@ export function ownerOf(name: string): ReturnType<typeof parseTag> {
 
 /** Removes entries of `dir` whose owning process is gone. Returns their names. */
 export function removeDeadOwned(dir: string, filter: (name: string) => boolean = () => true): string[] {
-  let names: string[]
-  try {
-    names = fs.readdirSync(dir)
-  } catch {
-    return []
-  }
   const removed: string[] = []
-  for (const name of names) {
+  for (const name of listDirOr(dir)) {
     if (!filter(name)) continue
     const owner = ownerOf(name)
     if (owner === undefined || isAlive(owner)) continue
