@@ -135,16 +135,16 @@ export async function stageDetach(
   alsoRecord?: (db: StateDb) => void,
 ): Promise<StagedAttachment> {
   assertNetLock(net.paths, 'stageDetach')
-  const [before, state] = await withState(net.paths, (db) => {
+  const {before, after, apps} = await withState(net.paths, (db) => {
     const current = readNetState(db)
     deleteLease(db, service)
     alsoRecord?.(db)
-    return [current, readNetState(db)] as const
+    return {before: current, after: readNetState(db), apps: activeApps(db, net.paths)}
   })
-  const env = await netEnv(net)
+  const env = netEnvOf(net, apps)
   const undo = () => restore(net, env, service, before)
   try {
-    return {start: await stageNetworking(env, state), undo}
+    return {start: await stageNetworking(env, after), undo}
   } catch (error) {
     await undo()
     throw error
@@ -165,7 +165,7 @@ export async function portForward(
 ): Promise<string> {
   const sockets = remove ? [] : await hostSockets([mapping.hostPort], [mapping.proto])
   await withNetLock(net.paths, async () => {
-    const state = await withState(net.paths, (db) => {
+    const {state, apps} = await withState(net.paths, (db) => {
       const current = readNetState(db)
       if (!current.leases.some((l) => l.service === service)) {
         throw new NisoError('E_NOT_ATTACHED', `${service} is not attached to a network (is it active?)`)
@@ -181,9 +181,9 @@ export async function portForward(
         }
         insertPort(db, {service, mapping, origin: 'forward'})
       }
-      return readNetState(db)
+      return {state: readNetState(db), apps: activeApps(db, net.paths)}
     })
-    await reconcileNetworking(await netEnv(net), state)
+    await reconcileNetworking(netEnvOf(net, apps), state)
   })
   return `${remove ? 'Removed' : 'Added'} ${formatPort(mapping)} ${remove ? 'from' : 'to'} ${service}`
 }
@@ -259,11 +259,7 @@ async function restore(net: NetHost, env: NetEnv, service: string, before: NetSt
   })
 }
 
-/** Apps as backends see them: the active version of each attached service. */
-async function netEnv(net: NetHost): Promise<NetEnv> {
-  return netEnvOf(net, await readState(net.paths, (db) => activeApps(db, net.paths)))
-}
-
+/** What reconciling gets: `net`, and `apps` (read in the same state transaction) as backends see them. */
 function netEnvOf(net: NetHost, apps: ReadonlyMap<string, AppView>): NetEnv {
   return {
     ...net,
@@ -277,6 +273,7 @@ function netEnvOf(net: NetHost, apps: ReadonlyMap<string, AppView>): NetEnv {
   }
 }
 
+/** Apps as backends see them: the active version of each attached service. */
 function activeApps(db: StateDb, paths: NisoPaths): Map<string, AppView> {
   const out = new Map<string, AppView>()
   for (const s of listServices(db)) {
