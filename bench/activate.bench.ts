@@ -1,6 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
+import {versionLayout, serviceLayout} from '../dist/core/activation/layout.js'
+import {DEFAULT_NETWORK, FIREWALL_UNIT, bridgeUnitName, netLayout, netnsUnitName} from '../dist/core/net/names.js'
+import {nisoPaths} from '../dist/core/paths.js'
 import {compileC, helloCManifest, packApp} from '../test/helpers/apps.ts'
 import {bootTestMachine, machineSkipReason} from '../test/helpers/machine.ts'
 import {NISO} from './fixtures.ts'
@@ -16,7 +19,8 @@ import {check, printGroup, runGroup} from './lib.ts'
  */
 const ROUNDS = Number(process.env.NISO_BENCH_ROUNDS ?? 7)
 const APP = 'bench-act'
-const UNIT = `niso-${APP}.service`
+const ROOT = nisoPaths('/')
+const NET_DIR = netLayout(ROOT).dir
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
 const skip = machineSkipReason()
@@ -45,10 +49,10 @@ async function activationBench(m: Awaited<ReturnType<typeof bootTestMachine>>): 
   // hosts files): the hand-written unit joins the same namespace, so it needs the same companions.
   await must([NISO, 'activate', APP, '1.0.0'])
   const handUnit = path.join(m.shareDir, 'bench-hand.service')
-  fs.writeFileSync(handUnit, await must(['cat', `/opt/niso/rootfs/${APP}/1.0.0/${UNIT}`]))
+  fs.writeFileSync(handUnit, await must(['cat', versionLayout(serviceLayout(ROOT, APP), '1.0.0').unitFile]))
   const handNet = path.join(m.shareDir, 'bench-hand-net.tar')
-  const companions = ['niso-firewall.service', 'niso-net-niso-default.service', `niso-netns-${APP}.service`]
-  await must(['tar', '-C', '/', '-cf', handNet, 'opt/niso/net', ...companions.map((u) => `etc/systemd/system/${u}`)])
+  const companions = [FIREWALL_UNIT, bridgeUnitName(DEFAULT_NETWORK), netnsUnitName(APP)]
+  await must(['tar', '-C', '/', '-cf', handNet, NET_DIR.slice(1), ...companions.map((u) => `etc/systemd/system/${u}`)])
 
   const via = [NISO, 'machine', 'exec', '--name', m.name, '--']
   // Every round starts with no service and no networking running (the hand-written round leaves
@@ -56,7 +60,7 @@ async function activationBench(m: Awaited<ReturnType<typeof bootTestMachine>>): 
   const reset = [
     `${q(NISO)} deactivate ${APP}`,
     `systemctl stop bench-hand.service bench-floor.service ${companions.join(' ')}`,
-    `rm -rf /etc/systemd/system/bench-hand.service ${companions.map((u) => `/etc/systemd/system/${u}`).join(' ')} /opt/niso/net`,
+    `rm -rf /etc/systemd/system/bench-hand.service ${companions.map((u) => `/etc/systemd/system/${u}`).join(' ')} ${NET_DIR}`,
     'systemctl daemon-reload',
     'systemctl reset-failed',
   ].join('; ')

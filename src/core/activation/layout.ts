@@ -1,7 +1,8 @@
 import path from 'node:path'
 
 import type {NisoPaths} from '../paths.js'
-import {unitBaseName} from '../unit/name.js'
+import {healthUnitNames} from '../health/health-units.js'
+import {unitNameFor} from '../unit/name.js'
 
 /**
  * Where an activated service lives on disk. Each activated version has its own directory with
@@ -34,16 +35,17 @@ export interface ServiceLayout {
 }
 
 export function serviceLayout(paths: NisoPaths, app: string): ServiceLayout {
-  const base = unitBaseName(app)
+  const unitName = unitNameFor(app)
+  const health = healthUnitNames(app)
   return {
     app,
-    unitName: `${base}.service`,
-    healthTimerName: `${base}-health.timer`,
-    healthServiceName: `${base}-health.service`,
-    unitPath: path.join(paths.unitDir, `${base}.service`),
-    healthTimerPath: path.join(paths.unitDir, `${base}-health.timer`),
-    healthServicePath: path.join(paths.unitDir, `${base}-health.service`),
-    wantsLink: path.join(paths.unitDir, 'multi-user.target.wants', `${base}.service`),
+    unitName,
+    healthTimerName: health.timer,
+    healthServiceName: health.service,
+    unitPath: path.join(paths.unitDir, unitName),
+    healthTimerPath: path.join(paths.unitDir, health.timer),
+    healthServicePath: path.join(paths.unitDir, health.service),
+    wantsLink: path.join(paths.unitDir, 'multi-user.target.wants', unitName),
     appRootfsDir: path.join(paths.rootfs, app),
     currentLink: path.join(paths.packages, app, 'current'),
     previousLink: path.join(paths.packages, app, 'previous'),

@@ -4,8 +4,7 @@ import {performance} from 'node:perf_hooks'
 
 import {NisoError} from '../../core/errors.js'
 import {type StatsSample, parseCpuStat, parseIoStat} from '../../core/services/stats.js'
-import {listUnits, parseCount, systemctl} from '../systemd/systemctl.js'
-import {splitShowBlocks} from './unit-statuses.js'
+import {listUnits, parseCount, splitShowBlocks, systemctl} from '../systemd/systemctl.js'
 
 const PROPS = [
   'Id',

@@ -3,7 +3,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {messageOf} from '../../core/errors.js'
 import {lastLines, query} from '../systemd/journal.js'
 import {run} from '../systemd/run.js'
-import {parseShowUnits, systemctl} from '../systemd/systemctl.js'
+import {splitShowBlocks, systemctl} from '../systemd/systemctl.js'
 
 /** Small systemctl steps shared by deactivate and rollback, each tolerant where it must be. */
 
@@ -73,7 +73,7 @@ export async function startFailure(
   error: unknown,
 ): Promise<{why: string; lines: string[]}> {
   const shown = dependencies.length
-    ? parseShowUnits(await systemctl(['show', '--property=ActiveState', ...dependencies]).catch(() => ''))
+    ? splitShowBlocks(await systemctl(['show', '--property=ActiveState', ...dependencies]).catch(() => ''))
     : []
   const culprit = dependencies.find((_, i) => shown[i]?.ActiveState === 'failed')
   const message = messageOf(error)

@@ -1,10 +1,8 @@
 import {existsSync} from 'node:fs'
 
-import {STATUS_PROPS, type UnitStatus, parseShow, systemctl, toUnitStatus} from '../systemd/systemctl.js'
+import {STATUS_PROPS, type UnitStatus, splitShowBlocks, systemctl, toUnitStatus} from '../systemd/systemctl.js'
 
 type StatusProps = Parameters<typeof toUnitStatus>[0]
-
-const PROPS: readonly (keyof StatusProps)[] = STATUS_PROPS
 
 /** Whether a systemd manager runs here (sd_booted(): PID 1 is systemd). */
 export function systemdReachable(): boolean {
@@ -18,22 +16,18 @@ export function systemdReachable(): boolean {
 export async function unitStatuses(units: readonly string[]): Promise<Map<string, UnitStatus>> {
   const out = new Map<string, UnitStatus>()
   if (units.length === 0 || !systemdReachable()) return out
-  const text = await systemctl(['show', '--timestamp=unix', `--property=${PROPS.join(',')}`, '--', ...units]).catch(
-    () => '',
-  )
+  const text = await systemctl([
+    'show',
+    '--timestamp=unix',
+    `--property=${STATUS_PROPS.join(',')}`,
+    '--',
+    ...units,
+  ]).catch(() => '')
   splitShowBlocks(text).forEach((block, i) => {
     const unit = units[i]
     if (unit === undefined) return
-    const p = Object.fromEntries(PROPS.map((k) => [k, block[k] ?? ''])) as unknown as StatusProps
+    const p = Object.fromEntries(STATUS_PROPS.map((k) => [k, block[k] ?? ''])) as unknown as StatusProps
     out.set(unit, toUnitStatus(p))
   })
   return out
-}
-
-/** `systemctl show` output for several units: one block of Key=Value lines per unit, blank-line separated. */
-export function splitShowBlocks(text: string): Record<string, string>[] {
-  return text
-    .split(/\n\s*\n/)
-    .filter((b) => b.trim() !== '')
-    .map(parseShow)
 }

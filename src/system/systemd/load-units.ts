@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import {daemonReload, parseShowUnits, systemctl} from './systemctl.js'
+import {daemonReload, splitShowBlocks, systemctl} from './systemctl.js'
 
 /**
  * Makes systemd run `units` as their files under `unitDir` now say: one daemon-reload when it
@@ -15,7 +15,7 @@ import {daemonReload, parseShowUnits, systemctl} from './systemctl.js'
  */
 export async function loadUnits(units: readonly string[], unitDir: string): Promise<void> {
   if (units.length === 0) return
-  const shown = parseShowUnits(await systemctl(['show', '--property=LoadState,NeedDaemonReload', ...units]))
+  const shown = splitShowBlocks(await systemctl(['show', '--property=LoadState,NeedDaemonReload', ...units]))
   if (reloadNeeded(units, shown, (unit) => existsSync(path.join(unitDir, unit)))) await daemonReload()
 }
 

@@ -113,9 +113,12 @@ export function parseShow(text: string): Record<string, string> {
   return out
 }
 
-/** `systemctl show` of several units: one record per unit, in the order they were named. */
-export function parseShowUnits(text: string): Record<string, string>[] {
-  return text.trimEnd().split('\n\n').map(parseShow)
+/** `systemctl show` of several units: one record per unit, in the order they were named (blank-line separated). */
+export function splitShowBlocks(text: string): Record<string, string>[] {
+  return text
+    .split(/\n\s*\n/)
+    .filter((b) => b.trim() !== '')
+    .map(parseShow)
 }
 
 /** The properties toUnitStatus reads. */

@@ -8,8 +8,8 @@ import {nsenterArgv, parseEnviron, parseProcIds} from '../../../dist/core/servic
 import {detailLines} from '../../../dist/core/services/status-view.js'
 import {parseTimeout} from '../../../dist/core/services/timeout.js'
 import {versionOfUnitTarget} from '../../../dist/core/services/unit-link.js'
-import {splitShowBlocks} from '../../../dist/system/services/unit-statuses.js'
 import {withLiveColumns} from '../../../dist/system/services/live-status.js'
+import {splitShowBlocks} from '../../../dist/system/systemd/systemctl.js'
 
 // /proc/<pid>/status of a DynamicUser service (systemd 252), trimmed.
 const STATUS = `Name:\tpython3

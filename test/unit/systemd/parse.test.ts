@@ -7,8 +7,8 @@ import {
   parseCount,
   parseListUnits,
   parseShow,
-  parseShowUnits,
   parseTimestamp,
+  splitShowBlocks,
   toUnitStatus,
 } from '../../../dist/system/systemd/systemctl.js'
 
@@ -90,7 +90,7 @@ describe('systemctl output', () => {
 describe('systemctl show of several units', () => {
   it('splits the output into one record per unit, in the order they were named', () => {
     const text = 'LoadState=loaded\nNeedDaemonReload=no\n\nLoadState=not-found\nNeedDaemonReload=no\n'
-    assert.deepEqual(parseShowUnits(text), [
+    assert.deepEqual(splitShowBlocks(text), [
       {LoadState: 'loaded', NeedDaemonReload: 'no'},
       {LoadState: 'not-found', NeedDaemonReload: 'no'},
     ])
@@ -100,7 +100,7 @@ describe('systemctl show of several units', () => {
 describe('whether systemd must reload for units niso wrote', () => {
   // `systemctl show --property=LoadState,NeedDaemonReload a b …` as systemd 252 prints it.
   const show = (...states: [string, string][]) =>
-    parseShowUnits(states.map(([load, need]) => `LoadState=${load}\nNeedDaemonReload=${need}\n`).join('\n'))
+    splitShowBlocks(states.map(([load, need]) => `LoadState=${load}\nNeedDaemonReload=${need}\n`).join('\n'))
   const none = () => false
 
   it('needs none when every unit is loaded from its current file or has no file and is not held', () => {
