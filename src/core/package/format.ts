@@ -75,7 +75,7 @@ export function parseChecksums(text: string, source = CHECKSUMS_ENTRY): Map<stri
 }
 
 /** Anything that makes a path unsafe: "/" first, NUL, an empty part ("//"), a "." or ".." part. */
-const UNSAFE_PATH_RE = /^\/|\0|\/\/|(?:^|\/)\.\.?(?:\/|$)/
+export const UNSAFE_PATH_RE = /^\/|\0|\/\/|(?:^|\/)\.\.?(?:\/|$)/
 
 /** A relative path that stays inside the archive root: no "..", no absolute, no empty parts. */
 export function isSafeArchivePath(p: string): boolean {

@@ -4,7 +4,7 @@ import type {Manifest} from '@niso/plugin-sdk'
 
 import {NisoError} from '../../core/errors.js'
 import {hostArch} from '../../core/package/arch.js'
-import {isSafeArchivePath, packageFileName} from '../../core/package/format.js'
+import {UNSAFE_PATH_RE, isSafeArchivePath, packageFileName} from '../../core/package/format.js'
 
 /**
  * The rules an archive entry must pass before anything of it reaches the disk. Every refusal is a
@@ -32,8 +32,8 @@ export function printable(name: string): string {
   return JSON.stringify(name).slice(1, -1)
 }
 
-/** Anything that could make a path unsafe: "/" first, "//", a "." or ".." part, a trailing "/", NUL. */
-const SUSPECT_PATH_RE = /^\/|\/\/|(?:^|\/)\.\.?(?:\/|$)|\/$|\0|^$/
+/** What may need a refusal or normalising: an unsafe path, a trailing "/" (a directory), or nothing. */
+const SUSPECT_PATH_RE = new RegExp(`${UNSAFE_PATH_RE.source}|\\/$|^$`)
 
 /** The entry's archive path, normalised ("dir/" → "dir"), or a refusal. */
 export function checkEntryPath(label: string, name: string, isDir: boolean): string {

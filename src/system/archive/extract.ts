@@ -32,7 +32,7 @@ import {
 } from './extract-rules.js'
 import {type FileSink, StagingWriter} from './extract-writer.js'
 import type {TarEntryHeader} from './tar-header.js'
-import {type EntrySink, PAUSE, TarReader, type TarVisitor} from './tar-reader.js'
+import {type EntrySink, PAUSE, TarReader, type TarVisitor, collectEntry} from './tar-reader.js'
 import {ZstdFramesDecompress} from './zstd-frames.js'
 import {writeAllSync} from '../write-all.js'
 
@@ -261,15 +261,10 @@ class ArchiveRun implements TarVisitor {
       )
     }
     this.count(name, h.size)
-    const chunks: Buffer[] = []
-    return {
-      write: (data) => chunks.push(data),
-      end: () => {
-        const bytes = Buffer.concat(chunks)
-        this.parts.files.push([name, bytes])
-        accept(bytes)
-      },
-    }
+    return collectEntry((bytes) => {
+      this.parts.files.push([name, bytes])
+      accept(bytes)
+    })
   }
 
   private acceptManifest(bytes: Buffer): void {

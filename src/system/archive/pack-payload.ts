@@ -4,7 +4,8 @@ import type {Writable} from 'node:stream'
 
 import {NisoError, messageOf} from '../../core/errors.js'
 import {normalizedMode} from '../../core/package/reproducible.js'
-import {BLOCK, END_OF_ARCHIVE, SlabWriter, type TarHeader, encodeHeader, paddingOf} from './tar-writer.js'
+import {BLOCK, paddingOf} from './tar-format.js'
+import {END_OF_ARCHIVE, SlabWriter, type TarHeader, encodeHeader} from './tar-writer.js'
 import {ustarFits, writeUstar} from './ustar.js'
 import {WRITE_CHUNK, createCompressor} from './zstd.js'
 

@@ -12,7 +12,7 @@ import {
   SIGNATURE_ENTRY,
   parseChecksums,
 } from '../../core/package/format.js'
-import {PAUSE, TarReader} from './tar-reader.js'
+import {PAUSE, TarReader, collectEntry} from './tar-reader.js'
 import {ZstdFramesDecompress} from './zstd-frames.js'
 
 /**
@@ -85,8 +85,7 @@ async function readHeadEntries(file: string): Promise<{texts: Map<string, Buffer
       if (h.size > (LIMITS[want] ?? 0)) {
         throw new NisoError('E_PACKAGE', `${file}: ${want} is too large (${h.size} bytes)`)
       }
-      const chunks: Buffer[] = []
-      return {write: (data) => chunks.push(data), end: () => found.set(want, Buffer.concat(chunks))}
+      return collectEntry((bytes) => found.set(want, bytes))
     },
   })
   try {

@@ -1,3 +1,5 @@
+import {BLOCK, CHECKSUM, LINKNAME, MAGIC, MODE, NAME, PREFIX, SIZE, TYPEFLAG} from './tar-format.js'
+
 /**
  * Decoding one 512-byte tar header block (ustar and GNU; pax and GNU long-name records are
  * applied by the reader). Field for field what tar-stream's `decode` returns for the fields niso
@@ -42,11 +44,6 @@ const TYPES: Readonly<Record<number, TarEntryType>> = {
   0x4c: 'gnu-long-path',
 }
 
-const CHECKSUM = 148
-const TYPEFLAG = 156
-const MAGIC = 257
-const PREFIX = 345
-
 /**
  * The header at `at` (512 bytes must be there), or null for an all-zero block (the end of the
  * archive). Throws on a bad checksum or an unknown format.
@@ -54,7 +51,7 @@ const PREFIX = 345
 export function parseTarHeader(buf: Buffer, at: number): TarEntryHeader | null {
   let sum = 8 * 0x20
   let zero = true
-  for (let i = at; i < at + 512; i++) {
+  for (let i = at; i < at + BLOCK; i++) {
     const b = buf[i] as number
     if (b !== 0) zero = false
     if (i < at + CHECKSUM || i >= at + CHECKSUM + 8) sum += b
@@ -63,7 +60,7 @@ export function parseTarHeader(buf: Buffer, at: number): TarEntryHeader | null {
   if (sum !== octal(buf, at + CHECKSUM, 8)) throw new Error('invalid tar header (bad checksum)')
   const ustar = magicIs(buf, at, 'ustar\u000000')
   if (!ustar && !magicIs(buf, at, 'ustar  \u0000')) throw new Error('invalid tar header (unknown format)')
-  let name = text(buf, at, 100)
+  let name = text(buf, at + NAME, 100)
   // The prefix field exists in POSIX ustar only (GNU keeps other data there).
   if (ustar && buf[at + PREFIX] !== 0) name = `${text(buf, at + PREFIX, 155)}/${name}`
   const flag = buf[at + TYPEFLAG] as number
@@ -73,9 +70,9 @@ export function parseTarHeader(buf: Buffer, at: number): TarEntryHeader | null {
   return {
     name,
     type,
-    mode: octal(buf, at + 100, 8),
-    size: octal(buf, at + 124, 12),
-    linkname: buf[at + 157] === 0 ? null : text(buf, at + 157, 100),
+    mode: octal(buf, at + MODE, 8),
+    size: octal(buf, at + SIZE, 12),
+    linkname: buf[at + LINKNAME] === 0 ? null : text(buf, at + LINKNAME, 100),
   }
 }
 

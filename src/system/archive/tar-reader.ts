@@ -1,3 +1,4 @@
+import {BLOCK, paddingOf} from './tar-format.js'
 import {type TarEntryHeader, parseTarHeader} from './tar-header.js'
 
 /**
@@ -16,6 +17,12 @@ export interface EntrySink {
   end(): void
 }
 
+/** A sink that keeps an entry's data and hands it over whole at its end (the small head entries). */
+export function collectEntry(onEnd: (bytes: Buffer) => void): EntrySink {
+  const chunks: Buffer[] = []
+  return {write: (data) => chunks.push(data), end: () => onEnd(Buffer.concat(chunks))}
+}
+
 /** Returned by a visitor to stop before an entry's data; `resume()` asks it again. */
 export const PAUSE = Symbol('pause')
 
@@ -26,7 +33,6 @@ export interface TarVisitor {
 
 /** Extension records (pax, GNU long names) bigger than this are refused. */
 const MAX_RECORD = 1024 * 1024
-const BLOCK = 512
 
 type State = 'header' | 'record' | 'data' | 'padding' | 'end'
 
@@ -164,7 +170,7 @@ export class TarReader {
     this.sink = sink
     // A directory carries no data, whatever its size field says (as tar-stream reads it).
     this.left = h.type === 'directory' ? 0 : h.size
-    this.padding = (BLOCK - (this.left % BLOCK)) % BLOCK
+    this.padding = paddingOf(this.left)
     this.state = 'data'
     if (this.left === 0) this.endData()
   }
@@ -184,7 +190,7 @@ export class TarReader {
     if (h.type === 'gnu-long-path') this.next.path = nulTerminated(body)
     else if (h.type === 'gnu-long-link-path') this.next.linkpath = nulTerminated(body)
     else Object.assign(h.type === 'pax-global-header' ? this.global : this.next, paxValues(body))
-    this.padding = (BLOCK - (h.size % BLOCK)) % BLOCK
+    this.padding = paddingOf(h.size)
     this.state = this.padding > 0 ? 'padding' : 'header'
   }
 }

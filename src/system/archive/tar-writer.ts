@@ -1,6 +1,7 @@
 import {createRequire} from 'node:module'
 import path from 'node:path'
 
+import {BLOCK, paddingOf} from './tar-format.js'
 import {ustarFits, writeUstar} from './ustar.js'
 
 /**
@@ -51,13 +52,8 @@ function tarHeaders(): TarStreamHeaders {
   return headersModule
 }
 
-export const BLOCK = 512
 /** Two zero blocks end a tar archive. */
 export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK)
-
-export function paddingOf(size: number): number {
-  return (BLOCK - (size % BLOCK)) % BLOCK
-}
 
 const dates = new Map<number, Date>()
 

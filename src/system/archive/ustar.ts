@@ -1,3 +1,18 @@
+import {
+  CHECKSUM,
+  DEVMAJOR,
+  DEVMINOR,
+  GID,
+  LINKNAME,
+  MAGIC,
+  MODE,
+  MTIME,
+  NAME,
+  PREFIX,
+  SIZE,
+  TYPEFLAG,
+  UID,
+} from './tar-format.js'
 import type {TarHeader} from './tar-writer.js'
 
 /**
@@ -7,19 +22,6 @@ import type {TarHeader} from './tar-writer.js'
  * 5,000-file node_modules; this costs well under 1 µs. Entries that need a pax record (long or
  * non-ASCII names, long link targets) still go through tar-stream (`ustarFits` says which).
  */
-const NAME = 0
-const MODE = 100
-const UID = 108
-const GID = 116
-const SIZE = 124
-const MTIME = 136
-const CHECKSUM = 148
-const TYPEFLAG = 156
-const LINKNAME = 157
-const MAGIC = 257
-const DEVMAJOR = 329
-const DEVMINOR = 337
-const PREFIX = 345
 const TYPEFLAGS: Readonly<Record<string, number>> = {file: 0x30, symlink: 0x32, directory: 0x35}
 const ASCII_RE = /^[\x01-\x7f]*$/
 

@@ -2,6 +2,8 @@ import {once} from 'node:events'
 import {Duplex, finished} from 'node:stream'
 import zlib, {type ZstdOptions} from 'node:zlib'
 
+import {OUTPUT_CHUNK} from './zstd.js'
+
 /**
  * Decompresses a zstd stream of any number of frames, in order, as one byte stream.
  *
@@ -16,9 +18,6 @@ const MAGIC = 0xfd2fb528
 const SKIPPABLE_MASK = 0xfffffff0
 const SKIPPABLE_MAGIC = 0x184d2a50
 const MAGIC_BYTES = Buffer.from([0x28, 0xb5, 0x2f, 0xfd])
-
-/** 1 MiB output pieces: each piece is a thread-pool round trip; smaller ones double the time. */
-const OUTPUT_CHUNK = 1024 * 1024
 
 type Field = 'magic' | 'descriptor' | 'header' | 'block' | 'checksum' | 'skipSize'
 
